@@ -5,7 +5,8 @@ namespace kcx::api {
 Result<json::value> ParseJson(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
-  if (ec) return BadRequest("invalid JSON: " + ec.message());
+  if (ec)
+    return BadRequest("invalid JSON: " + ec.message());
   return v;
 }
 
@@ -15,9 +16,11 @@ const json::value* FindPath(const json::value& v, std::initializer_list<std::str
   const json::value* cur = &v;
   for (std::string_view k : path) {
     const json::object* o = cur->if_object();
-    if (!o) return nullptr;
+    if (!o)
+      return nullptr;
     auto it = o->find(k);
-    if (it == o->end()) return nullptr;
+    if (it == o->end())
+      return nullptr;
     cur = &it->value();
   }
   return cur;
@@ -44,40 +47,48 @@ const json::array* GetArray(const json::object& o, std::string_view key) {
 
 std::string_view GetString(const json::object& o, std::string_view key) {
   auto it = o.find(key);
-  if (it == o.end()) return {};
+  if (it == o.end())
+    return {};
   const json::string* s = it->value().if_string();
   return s ? std::string_view(*s) : std::string_view();
 }
 
 std::string_view GetStringPath(const json::value& v, std::initializer_list<std::string_view> path) {
   const json::value* f = FindPath(v, path);
-  if (!f) return {};
+  if (!f)
+    return {};
   const json::string* s = f->if_string();
   return s ? std::string_view(*s) : std::string_view();
 }
 
 int64_t GetInt(const json::object& o, std::string_view key, int64_t def) {
   auto it = o.find(key);
-  if (it == o.end()) return def;
+  if (it == o.end())
+    return def;
   const json::value& v = it->value();
-  if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
+  if (v.is_int64())
+    return v.get_int64();
+  if (v.is_uint64())
+    return static_cast<int64_t>(v.get_uint64());
   if (v.is_double()) {
     double d = v.get_double();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    if (d == static_cast<double>(static_cast<int64_t>(d)))
+      return static_cast<int64_t>(d);
   }
   return def;
 }
 
 bool GetBool(const json::object& o, std::string_view key, bool def) {
   auto it = o.find(key);
-  if (it == o.end() || !it->value().is_bool()) return def;
+  if (it == o.end() || !it->value().is_bool())
+    return def;
   return it->value().get_bool();
 }
 
 json::object& EnsureObject(json::object& o, std::string_view key) {
   json::value& v = o[key];
-  if (!v.is_object()) v = json::object();
+  if (!v.is_object())
+    v = json::object();
   return v.get_object();
 }
 
