@@ -38,6 +38,8 @@ namespace kcx::apiserver {
 namespace {
 
 constexpr int kSchemaVersion = 1;
+// SQLite's default autocheckpoint threshold (pages of 4 KiB).
+constexpr int kCheckpointPages = 1000;
 
 Status SqliteError(sqlite3* db, std::string_view what) {
   std::string msg = "storage: ";
@@ -175,8 +177,21 @@ class SqliteBackend final : public Backend {
                             "INSERT INTO meta(name, value) VALUES('max_rv', ?1) "
                             "ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)"));
 
-    if (hooks.after_open)
+    // Checkpoints (copying the WAL back into the database file, with an fsync of that file)
+    // run on the commit thread after a group's dones, not inside COMMIT as SQLite's
+    // autocheckpoint would, so they never delay the acknowledgement of the group that
+    // crossed the threshold. The WAL hook replaces the autocheckpoint hook.
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          static_cast<SqliteBackend*>(self)->wal_pages_ = pages;
+          return SQLITE_OK;
+        },
+        this);
+
+    if (hooks.after_open) {
       hooks.after_open(db_);
+    }
     thread_ = std::thread([this] { Run(); });
     return Status::Ok();
   }
@@ -303,9 +318,23 @@ class SqliteBackend final : public Backend {
       }
       Status s = Commit(group);
       // Dones run in Submit order, after the commit, outside every lock so they may Submit.
-      for (Pending& p : group)
+      for (Pending& p : group) {
         p.done(s);
+      }
       group.clear();
+      MaybeCheckpoint();
+    }
+  }
+
+  void MaybeCheckpoint() {
+    std::lock_guard db_lock(db_mu_);
+    if (wal_pages_ < kCheckpointPages) {
+      return;
+    }
+    wal_pages_ = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      log::Warn("storage: WAL checkpoint failed: {}", sqlite3_errmsg(db_));
     }
   }
 
@@ -390,6 +419,7 @@ class SqliteBackend final : public Backend {
   // Serializes use of the connection between Load (caller's thread) and the commit thread.
   std::mutex db_mu_;
   Stmt begin_, commit_, rollback_, put_, del_, set_max_rv_;
+  int wal_pages_ = 0;  // frames in the WAL after the last commit; guarded by db_mu_
 
   std::mutex mu_;  // guards queue_, stopping_, idle_
   std::condition_variable cv_;
