@@ -223,6 +223,23 @@ TEST(YamlTest, JsonPassesThrough) {
   EXPECT_EQ(Serialize(*r), R"({"a":1E0,"b":[1,"x"],"c":{"d":null}})");
 }
 
+TEST(YamlTest, DeepJsonAndYaml) {
+  // Deeper than Boost.JSON's default limit of 32, as CRD schemas are.
+  std::string json, yaml;
+  for (int i = 0; i < 100; ++i) {
+    json += R"({"p":)";
+    yaml += std::string(static_cast<size_t>(i) * 2, ' ') + "p:\n";
+  }
+  json += "1";
+  for (int i = 0; i < 100; ++i) json += "}";
+  yaml += std::string(200, ' ') + "1\n";
+  auto j = ParseYamlOrJson(json);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  auto y = ParseYamlOrJson(yaml);
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  EXPECT_TRUE(JsonEqual(*j, *y));
+}
+
 TEST(YamlTest, Errors) {
   for (std::string bad : {"a: 1\n---\nb: 2\n", "a: [1, 2\n", "a: .inf\n", "a: b: c\n",
                           "{\"a\": 1,}x"}) {
