@@ -55,8 +55,7 @@ TEST(ContinueTokenTest, Rejects) {
       {Raw(R"({"v":"meta.k8s.io/v1","rv":3,"start":"../secrets/x"})"),
        "continue key is not valid: ../secrets/x"},
       {Raw(R"({"v":"meta.k8s.io/v1","rv":3,"start":"a//b"})"), "continue key is not valid: a//b"},
-      {Raw(R"({"v":"meta.k8s.io/v1","rv":3,"start":"a/./b"})"),
-       "continue key is not valid: a/./b"},
+      {Raw(R"({"v":"meta.k8s.io/v1","rv":3,"start":"a/./b"})"), "continue key is not valid: a/./b"},
   };
   for (const auto& [token, msg] : cases) {
     auto d = DecodeContinue(token);

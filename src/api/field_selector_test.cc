@@ -76,12 +76,14 @@ TEST(FieldSelectorTest, Matches) {
   auto get = [&](std::string_view f) -> std::optional<std::string> {
     ++calls;
     auto it = fields.find(f);
-    if (it == fields.end()) return std::nullopt;
+    if (it == fields.end())
+      return std::nullopt;
     return it->second;
   };
   auto view = [&](std::string_view f) -> std::optional<std::string_view> {
     auto it = fields.find(f);
-    if (it == fields.end()) return std::nullopt;
+    if (it == fields.end())
+      return std::nullopt;
     return std::string_view(it->second);
   };
   const std::vector<std::pair<std::string, bool>> cases = {

@@ -4,7 +4,11 @@ namespace kcx::api {
 
 Result<json::value> ParseJson(std::string_view text) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  // Boost.JSON's default depth limit (32) rejects real objects, e.g. CRDs whose
+  // openAPIV3Schema embeds a PodTemplateSpec; allow what any sane object needs.
+  json::parse_options opt;
+  opt.max_depth = 1000;
+  json::value v = json::parse(text, ec, {}, opt);
   if (ec)
     return BadRequest("invalid JSON: " + ec.message());
   return v;

@@ -503,16 +503,20 @@ LabelSet LabelSetFromJson(const boost::json::value* labels) {
   return out;
 }
 
-bool LabelRequirement::Matches(const LabelSet& labels) const {
-  const std::string* v = Lookup(labels, key);
-  switch (op) {
+namespace {
+
+// The matching rule of labels.Requirement.Matches, over any label lookup that returns a
+// pointer-like value (nullptr when the label is absent).
+template <typename Value>
+bool MatchValue(const LabelRequirement& r, const Value* v) {
+  switch (r.op) {
     case SelectionOp::kIn:
     case SelectionOp::kEquals:
     case SelectionOp::kDoubleEquals:
-      return v != nullptr && HasValue(values, *v);
+      return v != nullptr && HasValue(r.values, std::string_view(*v));
     case SelectionOp::kNotIn:
     case SelectionOp::kNotEquals:
-      return v == nullptr || !HasValue(values, *v);
+      return v == nullptr || !HasValue(r.values, std::string_view(*v));
     case SelectionOp::kExists:
       return v != nullptr;
     case SelectionOp::kDoesNotExist:
@@ -520,12 +524,29 @@ bool LabelRequirement::Matches(const LabelSet& labels) const {
     case SelectionOp::kGreaterThan:
     case SelectionOp::kLessThan: {
       int64_t n;
-      if (v == nullptr || !ParseInt64(*v, n))
+      if (v == nullptr || !ParseInt64(std::string_view(*v), n))
         return false;
-      return op == SelectionOp::kGreaterThan ? n > number : n < number;
+      return r.op == SelectionOp::kGreaterThan ? n > r.number : n < r.number;
     }
   }
   return false;
+}
+
+const boost::json::string* LookupJson(const boost::json::object* labels, std::string_view key) {
+  if (labels == nullptr)
+    return nullptr;
+  const boost::json::value* v = labels->if_contains(key);
+  return v == nullptr ? nullptr : v->if_string();
+}
+
+}  // namespace
+
+bool LabelRequirement::Matches(const LabelSet& labels) const {
+  return MatchValue(*this, Lookup(labels, key));
+}
+
+bool LabelRequirement::MatchesJson(const boost::json::object* labels) const {
+  return MatchValue(*this, LookupJson(labels, key));
 }
 
 std::string LabelRequirement::String() const {
@@ -666,6 +687,17 @@ bool LabelSelector::Matches(const LabelSet& labels) const {
     return false;
   for (const LabelRequirement& r : requirements_) {
     if (!r.Matches(labels))
+      return false;
+  }
+  return true;
+}
+
+bool LabelSelector::MatchesJson(const boost::json::value* labels) const {
+  if (nothing_)
+    return false;
+  const boost::json::object* o = labels == nullptr ? nullptr : labels->if_object();
+  for (const LabelRequirement& r : requirements_) {
+    if (!r.MatchesJson(o))
       return false;
   }
   return true;

@@ -47,6 +47,9 @@ struct LabelRequirement {
   int64_t number = 0;
 
   bool Matches(const LabelSet& labels) const;
+  // Same, reading metadata.labels directly (nullptr or non-object: no labels; non-string
+  // values are ignored as LabelSetFromJson ignores them).
+  bool MatchesJson(const boost::json::object* labels) const;
   std::string String() const;
 };
 
@@ -75,6 +78,9 @@ class LabelSelector {
   static LabelSelector Nothing();
 
   bool Matches(const LabelSet& labels) const;
+  // Matches against an object's metadata.labels without building a LabelSet: no allocation.
+  // `labels` may be nullptr or not an object (no labels).
+  bool MatchesJson(const boost::json::value* labels) const;
   // True if the selector does not restrict (matches everything). Nothing() is not Empty.
   bool Empty() const { return !nothing_ && requirements_.empty(); }
   bool MatchesNothing() const { return nothing_; }

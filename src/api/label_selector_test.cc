@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 
 #include "api/json.h"
 
@@ -75,6 +76,12 @@ TEST(LabelSelectorTest, Matches) {
     auto s = LabelSelector::Parse(c.selector);
     ASSERT_TRUE(s.ok()) << c.selector << ": " << s.status().ToString();
     EXPECT_EQ(s->Matches(c.labels), c.match) << c.selector;
+    boost::json::object o;
+    for (const auto& [k, v] : c.labels)
+      o[k] = v;
+    o["ignored-non-string"] = 5;
+    boost::json::value jv(std::move(o));
+    EXPECT_EQ(s->MatchesJson(&jv), c.match) << c.selector;
   }
 }
 
@@ -182,7 +189,8 @@ TEST(LabelSelectorTest, EmptyAndNothing) {
 
 Result<LabelSelector> FromJsonText(std::string_view text) {
   auto v = ParseJson(text);
-  if (!v.ok()) return v.status();
+  if (!v.ok())
+    return v.status();
   return LabelSelector::FromJson(*v);
 }
 
@@ -253,16 +261,68 @@ TEST(LabelSelectorTest, MatchManyObjects) {
   ASSERT_TRUE(s.ok());
   auto start = std::chrono::steady_clock::now();
   int matched = 0;
-  for (const LabelSet& l : objects) matched += s->Matches(l) ? 1 : 0;
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - start)
+  for (const LabelSet& l : objects)
+    matched += s->Matches(l) ? 1 : 0;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   // i % 10 == 0 and i % 3 in {0, 1}: 10,000 * 2/3.
   int expected = 0;
-  for (int i = 0; i < 100000; ++i) expected += (i % 10 == 0 && i % 3 != 2) ? 1 : 0;
+  for (int i = 0; i < 100000; ++i)
+    expected += (i % 10 == 0 && i % 3 != 2) ? 1 : 0;
   EXPECT_EQ(matched, expected);
-  std::printf("matched %d of 100000 objects in %lld us\n", matched, static_cast<long long>(us));
+  std::printf("LabelSet: matched %d of 100000 objects in %lld us\n", matched,
+              static_cast<long long>(us));
   EXPECT_LT(us, 2000000);
+
+  std::vector<boost::json::value> json_objects;
+  json_objects.reserve(objects.size());
+  for (const LabelSet& l : objects) {
+    boost::json::object o;
+    for (const auto& [k, v] : l)
+      o[k] = v;
+    json_objects.emplace_back(std::move(o));
+  }
+  start = std::chrono::steady_clock::now();
+  int matched_json = 0;
+  for (const boost::json::value& l : json_objects)
+    matched_json += s->MatchesJson(&l) ? 1 : 0;
+  us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                             start)
+           .count();
+  EXPECT_EQ(matched_json, expected);
+  std::printf("JSON labels: matched %d of 100000 objects in %lld us\n", matched_json,
+              static_cast<long long>(us));
+  EXPECT_LT(us, 2000000);
+}
+
+// Random selector strings: parsing never crashes, and whatever parses has a canonical form
+// that parses back to the same canonical form and selects the same label sets.
+TEST(LabelSelectorTest, RandomStringsRoundTrip) {
+  const std::string_view kAlphabet[] = {"a", "b",  "x",     "=", "==", "!=", "!", "(", ")", ",",
+                                        " ", "in", "notin", "1", ">",  "<",  "-", "/", "."};
+  std::mt19937 rng(42);
+  const std::vector<LabelSet> probes = {
+      {}, Labels({{"a", "b"}}), Labels({{"a", ""}, {"x", "1"}}), Labels({{"b", "a"}, {"x", "x"}})};
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string sel;
+    int n = static_cast<int>(rng() % 10);
+    for (int k = 0; k < n; ++k)
+      sel += kAlphabet[rng() % std::size(kAlphabet)];
+    auto s = LabelSelector::Parse(sel);
+    if (!s.ok()) {
+      EXPECT_EQ(s.status().reason(), Reason::kBadRequest);
+      continue;
+    }
+    ++parsed;
+    auto again = LabelSelector::Parse(s->String());
+    ASSERT_TRUE(again.ok()) << sel << " -> " << s->String();
+    EXPECT_EQ(again->String(), s->String()) << sel;
+    for (const LabelSet& p : probes)
+      EXPECT_EQ(again->Matches(p), s->Matches(p)) << sel;
+  }
+  EXPECT_GT(parsed, 1000);
 }
 
 }  // namespace

@@ -189,15 +189,14 @@ TEST(YamlTest, Typing) {
        R"({"a":"hello world","b":"1.2.3","c":"2024-01-01","d":"y","e":"12abc","f":""})"},
       {"s: |\n  line1\n  line2\nt: >\n  folded\n  text\n",
        R"({"s":"line1\nline2\n","t":"folded text\n"})"},
-      {"list:\n- 1\n- a\n- {x: 1}\n- [true, null]\n",
-       R"({"list":[1,"a",{"x":1},[true,null]]})"},
+      {"list:\n- 1\n- a\n- {x: 1}\n- [true, null]\n", R"({"list":[1,"a",{"x":1},[true,null]]})"},
       {"1: a\ntrue: b\n", R"({"1":"a","true":"b"})"},
       {"big: 18446744073709551615\n", R"({"big":18446744073709551615})"},
       {"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  k: \"v\"\n",
        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"k":"v"}})"},
       {"anchors:\n  base: &b {a: 1}\n  copy: *b\n",
        R"({"anchors":{"base":{"a":1},"copy":{"a":1}}})"},
-      {"a: 1\n---\n", R"({"a":1})"},  // a trailing empty document is fine
+      {"a: 1\n---\n", R"({"a":1})"},               // a trailing empty document is fine
       {"{a: 1, b: [x]}", R"({"a":1,"b":["x"]})"},  // flow YAML that is not JSON
       {"", "null"},
   };
@@ -223,9 +222,27 @@ TEST(YamlTest, JsonPassesThrough) {
   EXPECT_EQ(Serialize(*r), R"({"a":1E0,"b":[1,"x"],"c":{"d":null}})");
 }
 
+TEST(YamlTest, DeepJsonAndYaml) {
+  // Deeper than Boost.JSON's default limit of 32, as CRD schemas are.
+  std::string json, yaml;
+  for (int i = 0; i < 100; ++i) {
+    json += R"({"p":)";
+    yaml += std::string(static_cast<size_t>(i) * 2, ' ') + "p:\n";
+  }
+  json += "1";
+  for (int i = 0; i < 100; ++i)
+    json += "}";
+  yaml += std::string(200, ' ') + "1\n";
+  auto j = ParseYamlOrJson(json);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  auto y = ParseYamlOrJson(yaml);
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  EXPECT_TRUE(JsonEqual(*j, *y));
+}
+
 TEST(YamlTest, Errors) {
-  for (std::string bad : {"a: 1\n---\nb: 2\n", "a: [1, 2\n", "a: .inf\n", "a: b: c\n",
-                          "{\"a\": 1,}x"}) {
+  for (std::string bad :
+       {"a: 1\n---\nb: 2\n", "a: [1, 2\n", "a: .inf\n", "a: b: c\n", "{\"a\": 1,}x"}) {
     auto r = ParseYamlOrJson(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().reason(), Reason::kBadRequest) << bad;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace kcx::api {
 namespace {
 
@@ -82,9 +84,9 @@ TEST(QuantityTest, Errors) {
       "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
   const std::string kSuffix = "unable to parse quantity's suffix";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"", kFormat},      {"1.5.5", kFormat}, {"abc", kFormat}, {"1Gb", kFormat},
-      {"1 Gi", kFormat},  {"1Kii", kSuffix},  {"1e", kSuffix},  {"1x", kFormat},
-      {"1KiB", kFormat},  {"1mi", kSuffix},   {"--1", kSuffix}, {"1e1.5", kFormat},
+      {"", kFormat},     {"1.5.5", kFormat}, {"abc", kFormat}, {"1Gb", kFormat},
+      {"1 Gi", kFormat}, {"1Kii", kSuffix},  {"1e", kSuffix},  {"1x", kFormat},
+      {"1KiB", kFormat}, {"1mi", kSuffix},   {"--1", kSuffix}, {"1e1.5", kFormat},
   };
   for (const auto& [in, msg] : cases) {
     auto q = Quantity::Parse(in);
@@ -118,7 +120,7 @@ TEST(QuantityTest, Compare) {
 TEST(QuantityTest, Values) {
   EXPECT_EQ(Q("1.5Gi").AsInt64(), int64_t{1610612736});
   EXPECT_EQ(Q("10Gi").Value(), int64_t{10} << 30);
-  EXPECT_EQ(Q("1500m").Value(), 2);  // rounds up
+  EXPECT_EQ(Q("1500m").Value(), 2);    // rounds up
   EXPECT_EQ(Q("-1500m").Value(), -2);  // away from zero
   EXPECT_EQ(Q("1500m").AsInt64(), std::nullopt);
   EXPECT_EQ(Q("1500m").MilliValue(), 1500);
@@ -131,6 +133,34 @@ TEST(QuantityTest, Values) {
   EXPECT_EQ(Quantity::FromInt64(1 << 20, F::kBinarySI).String(), "1Mi");
   EXPECT_EQ(Quantity::FromInt64(1500).String(), "1500");
   EXPECT_EQ(Quantity::FromMilli(250).String(), "250m");
+}
+
+// Random strings: parsing never crashes; whatever parses prints a string that parses back to
+// the same value and the same string.
+TEST(QuantityTest, RandomStringsRoundTrip) {
+  const std::string_view kAlphabet[] = {"0", "1", "5", "9",  ".",  "+",         "-",  "e",
+                                        "E", "i", "n", "u",  "m",  "k",         "K",  "M",
+                                        "G", "T", "P", "Ki", "Gi", "999999999", "000"};
+  std::mt19937 rng(7);
+  int parsed = 0;
+  for (int i = 0; i < 50000; ++i) {
+    std::string in;
+    int n = 1 + static_cast<int>(rng() % 8);
+    for (int k = 0; k < n; ++k)
+      in += kAlphabet[rng() % std::size(kAlphabet)];
+    auto q = Quantity::Parse(in);
+    if (!q.ok()) {
+      EXPECT_EQ(q.status().reason(), Reason::kBadRequest);
+      continue;
+    }
+    ++parsed;
+    std::string out = q->String();
+    auto again = Quantity::Parse(out);
+    ASSERT_TRUE(again.ok()) << in << " -> " << out;
+    EXPECT_EQ(again->Compare(*q), 0) << in << " -> " << out;
+    EXPECT_EQ(again->String(), out) << in;
+  }
+  EXPECT_GT(parsed, 1000);
 }
 
 }  // namespace

@@ -32,10 +32,12 @@ const char kLabelValueMsg[] =
     "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
 TEST(ValidationTest, Dns1123Subdomain) {
-  for (std::string ok : std::vector<std::string>{"a", "ab", "a-b", "a.b", "a1.b2-c", "0", "1.2.3.4", std::string(253, 'a')}) {
+  for (std::string ok : std::vector<std::string>{"a", "ab", "a-b", "a.b", "a1.b2-c", "0", "1.2.3.4",
+                                                 std::string(253, 'a')}) {
     EXPECT_TRUE(IsDns1123Subdomain(ok).empty()) << ok;
   }
-  for (std::string bad : std::vector<std::string>{"", "A", "a_b", "-a", "a-", ".a", "a.", "a..b", "a.-b", "a b"}) {
+  for (std::string bad :
+       std::vector<std::string>{"", "A", "a_b", "-a", "a-", ".a", "a.", "a..b", "a.-b", "a b"}) {
     EXPECT_EQ(IsDns1123Subdomain(bad), Errs{kSubdomainMsg}) << bad;
   }
   EXPECT_EQ(IsDns1123Subdomain(std::string(254, 'a')),
@@ -61,7 +63,8 @@ TEST(ValidationTest, Dns1035Label) {
 }
 
 TEST(ValidationTest, QualifiedName) {
-  for (std::string ok : std::vector<std::string>{"a", "A", "a_b", "a.b-c", "example.com/MyName", "k8s.io/a", "1"}) {
+  for (std::string ok :
+       std::vector<std::string>{"a", "A", "a_b", "a.b-c", "example.com/MyName", "k8s.io/a", "1"}) {
     EXPECT_TRUE(IsQualifiedName(ok).empty()) << ok;
   }
   EXPECT_EQ(IsQualifiedName("Bad_Key!"), Errs{kNamePartMsg});
@@ -77,7 +80,8 @@ TEST(ValidationTest, QualifiedName) {
 }
 
 TEST(ValidationTest, LabelValue) {
-  for (std::string ok : std::vector<std::string>{"", "a", "A-b_c.d", "12345", std::string(63, 'x')}) {
+  for (std::string ok :
+       std::vector<std::string>{"", "a", "A-b_c.d", "12345", std::string(63, 'x')}) {
     EXPECT_TRUE(IsValidLabelValue(ok).empty()) << ok;
   }
   EXPECT_EQ(IsValidLabelValue("-a"), Errs{kLabelValueMsg});
@@ -163,16 +167,16 @@ TEST(ValidationTest, ObjectMetaNames) {
 
   ValidateObjectMetaNames(Meta(R"({"name":"X","namespace":"ns"})"), false,
                           NameRule::kDns1123Subdomain, causes);
-  EXPECT_EQ(causes, (std::vector<StatusCause>{
-                        {"FieldValueInvalid", std::string("Invalid value: \"X\": ") + kSubdomainMsg,
-                         "metadata.name"},
-                        {"FieldValueForbidden", "Forbidden: not allowed on this type",
-                         "metadata.namespace"}}));
+  EXPECT_EQ(
+      causes,
+      (std::vector<StatusCause>{
+          {"FieldValueInvalid", std::string("Invalid value: \"X\": ") + kSubdomainMsg,
+           "metadata.name"},
+          {"FieldValueForbidden", "Forbidden: not allowed on this type", "metadata.namespace"}}));
 }
 
 TEST(ValidationTest, FormatInvalidMessage) {
-  StatusCause name_cause =
-      FieldInvalid("metadata.name", "X", IsDns1123Subdomain("X").at(0));
+  StatusCause name_cause = FieldInvalid("metadata.name", "X", IsDns1123Subdomain("X").at(0));
   EXPECT_EQ(FormatInvalidMessage("ConfigMap", "X", {name_cause}),
             std::string("ConfigMap \"X\" is invalid: metadata.name: Invalid value: \"X\": ") +
                 kSubdomainMsg);
