@@ -7,7 +7,9 @@
 //
 // DIR must be on the disk being measured (not tmpfs); default: a fresh dir under /var/tmp.
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,6 +27,31 @@
 #include "apiserver/storage/sqlite_backend_internal.h"
 
 using kcx::apiserver::Backend;
+
+// Median and p90 of a 4 KiB write + fdatasync in `dir`: the floor for one durable commit on
+// this disk right now (it varies a lot when other processes write).
+std::pair<double, double> FdatasyncLatencyUs(const std::string& dir) {
+  const std::string probe = dir + "/fdatasync-probe";
+  int fd = open(probe.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return {0, 0};
+  std::vector<double> t;
+  char buf[4096] = {};
+  for (int i = 0; i < 200; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (pwrite(fd, buf, sizeof(buf), (i % 16) * sizeof(buf)) != sizeof(buf))
+      break;
+    fdatasync(fd);
+    t.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+  }
+  close(fd);
+  unlink(probe.c_str());
+  std::sort(t.begin(), t.end());
+  if (t.empty())
+    return {0, 0};
+  return {t[t.size() / 2], t[t.size() * 9 / 10]};
+}
 using kcx::apiserver::Mutation;
 
 int main(int argc, char** argv) {
@@ -56,6 +83,7 @@ int main(int argc, char** argv) {
     dir = tmpl;
     remove_dir = true;
   }
+  const auto [sync_p50, sync_p90] = FdatasyncLatencyUs(dir);
   const std::string path = dir + "/bench.sqlite";
   auto opened = kcx::apiserver::OpenSqliteBackend(path);
   if (!opened.ok()) {
@@ -127,6 +155,7 @@ int main(int argc, char** argv) {
   };
   printf("threads=%d seconds=%.2f value_bytes~%zu errors=%llu\n", threads, elapsed, value_bytes,
          static_cast<unsigned long long>(errors.load()));
+  printf("raw 4 KiB write+fdatasync before the run (us): p50 %.0f, p90 %.0f\n", sync_p50, sync_p90);
   printf("durable commits/s (client batches): %.0f\n", stats.batches / elapsed);
   printf("transactions/s (WAL fsyncs):        %.0f\n", stats.transactions / elapsed);
   printf("batches per transaction: mean %.2f, max %llu\n",

@@ -19,11 +19,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -193,6 +196,7 @@ class SqliteBackend final : public Backend {
       hooks.after_open(db_);
     }
     thread_ = std::thread([this] { Run(); });
+    commit_thread_id_ = thread_.get_id();
     return Status::Ok();
   }
 
@@ -251,6 +255,14 @@ class SqliteBackend final : public Backend {
   }
 
   void Close() override {
+    if (std::this_thread::get_id() == commit_thread_id_) {
+      // From a done: the commit thread cannot join itself. Only request the stop; it exits
+      // once the queue is drained, and a later Close (or the destructor) from another thread
+      // joins it and closes the database.
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      return;
+    }
     std::lock_guard close_lock(close_mu_);
     if (thread_.joinable()) {
       {
@@ -319,7 +331,9 @@ class SqliteBackend final : public Backend {
       Status s = Commit(group);
       // Dones run in Submit order, after the commit, outside every lock so they may Submit.
       for (Pending& p : group) {
-        p.done(s);
+        if (p.done) {
+          p.done(s);
+        }
       }
       group.clear();
       MaybeCheckpoint();
@@ -429,6 +443,7 @@ class SqliteBackend final : public Backend {
 
   std::mutex close_mu_;
   std::thread thread_;
+  std::thread::id commit_thread_id_;  // set before any Submit can run a done
 
   std::atomic<uint64_t> transactions_{0}, failed_transactions_{0}, batches_{0}, mutations_{0};
   std::atomic<uint64_t> max_group_{0};
@@ -448,6 +463,13 @@ Result<std::unique_ptr<Backend>> OpenSqliteBackendWithHooks(const std::string& p
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = SqliteError(db, "open " + path);
+    sqlite3_close(db);
+    return s;
+  }
+  // The database holds Secrets. SQLite creates the WAL with the database file's mode, so
+  // restricting the file before WAL mode is entered covers both.
+  if (::chmod(path.c_str(), 0600) != 0) {
+    Status s = Internal("storage: chmod " + path + ": " + strerror(errno));
     sqlite3_close(db);
     return s;
   }

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -382,6 +383,40 @@ TEST(SqliteBackendTest, FailedCommitFailsEveryBatchOfTheTransactionAndRollsBack)
   ASSERT_EQ(l.records.size(), 1u);
   EXPECT_EQ(l.records.count("/gate/2"), 1u);
   EXPECT_EQ(l.max_rv, 201u);
+}
+
+TEST(SqliteBackendTest, DatabaseAndWalArePrivate) {
+  TempDir dir;
+  const std::string path = dir.File("db.sqlite");
+  auto b = MustOpen(path);
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(SubmitSync(*b, {Put("/core/secrets/default/s", 1, "{}")}).ok());
+  for (const std::string& f : {path, path + "-wal"}) {
+    struct stat st;
+    ASSERT_EQ(stat(f.c_str(), &st), 0) << f;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << f;
+  }
+}
+
+TEST(SqliteBackendTest, CloseFromDoneDoesNotDeadlock) {
+  TempDir dir;
+  auto b = MustOpen(dir.File("db.sqlite"));
+  ASSERT_NE(b, nullptr);
+  std::promise<Status> second;
+  CommitThreadGate gate;  // both batches below are queued before the first done runs
+  gate.Block(*b, 1);
+  b->Submit({Put("/k/a", 2, "a")}, [&](Status s) {
+    EXPECT_TRUE(s.ok());
+    b->Close();  // from the commit thread: only requests the stop
+  });
+  b->Submit({Put("/k/b", 3, "b")}, [&](Status s) { second.set_value(std::move(s)); });
+  gate.Release();
+  // Already queued when Close was requested: still committed.
+  EXPECT_TRUE(second.get_future().get().ok());
+  b->Close();
+  Status after;
+  b->Submit({Put("/k/c", 4, "c")}, [&](Status s) { after = std::move(s); });
+  EXPECT_EQ(after.reason(), Reason::kUnavailable);
 }
 
 TEST(SqliteBackendTest, SecondOpenOfSameDatabaseFails) {
