@@ -95,6 +95,20 @@ TEST(PodDefaultsTest, SpecContainerAndStatus) {
   ExpectIdempotent(r, p);
 }
 
+TEST(PodDefaultsTest, PodIpAndPodIpsStayInStep) {
+  const auto& r = Info("", "pods");
+  json::object a = Defaulted(r, J(R"({"status":{"podIP":"10.0.0.1","hostIP":"192.168.0.2"}})"));
+  EXPECT_EQ(At(a, {"status", "podIPs"}), J(R"({"x":[{"ip":"10.0.0.1"}]})").at("x"));
+  EXPECT_EQ(At(a, {"status", "hostIPs"}), J(R"({"x":[{"ip":"192.168.0.2"}]})").at("x"));
+  json::object b = Defaulted(r, J(R"({"status":{"podIPs":[{"ip":"10.0.0.2"},{"ip":"fd00::2"}]}})"));
+  EXPECT_EQ(At(b, {"status", "podIP"}), "10.0.0.2");
+  EXPECT_EQ(At(b, {"status", "podIPs"}).as_array().size(), 2u);
+  json::object c =
+      Defaulted(r, J(R"({"status":{"podIP":"10.0.0.3","podIPs":[{"ip":"10.0.0.2"}]}})"));
+  EXPECT_EQ(At(c, {"status", "podIPs"}), J(R"({"x":[{"ip":"10.0.0.3"}]})").at("x"));
+  ExpectIdempotent(r, J(R"({"status":{"podIP":"10.0.0.1"}})"));
+}
+
 TEST(PodDefaultsTest, QosClasses) {
   const auto& r = Info("", "pods");
   auto qos = [&](std::string_view containers) {

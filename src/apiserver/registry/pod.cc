@@ -873,6 +873,26 @@ ResourceInfo MakePod() {
     json::object& spec = Ensure(obj, "spec");
     DefaultPodSpec(spec);
     DefaultPodOnly(spec);
+    // v1 conversion keeps podIP/podIPs and hostIP/hostIPs in step (the singular field is
+    // authoritative when both are set and differ).
+    if (json::object* status = MutObj(obj, "status")) {
+      for (auto [single, plural] :
+           {std::pair<std::string_view, std::string_view>{"podIP", "podIPs"},
+            {"hostIP", "hostIPs"}}) {
+        std::string ip(Str(*status, single));
+        json::array* ips = MutArr(*status, plural);
+        bool has_list = ips && !ips->empty() && (*ips)[0].is_object();
+        if (!ip.empty() && (!has_list || Str((*ips)[0].get_object(), "ip") != ip)) {
+          if (has_list) {
+            (*ips)[0].get_object()["ip"] = ip;
+          } else {
+            (*status)[plural] = json::array{json::object{{"ip", ip}}};
+          }
+        } else if (ip.empty() && has_list) {
+          (*status)[single] = Str((*ips)[0].get_object(), "ip");
+        }
+      }
+    }
   };
   r.prepare_create_fn = [](json::object& obj, TimePoint) {
     json::object& spec = Ensure(obj, "spec");
