@@ -301,6 +301,8 @@ json::array DeploymentRow(const json::object& obj, TimePoint now) {
   int64_t ready = Int(status, "readyReplicas").value_or(0);
   const json::object* ps = TemplatePodSpec(spec);
   const json::object* sel = Obj(spec, "selector");
+  // metav1.FormatLabelSelector: "<none>" for a missing or empty selector.
+  std::string selector = sel ? SelectorString(*sel) : std::string();
   return json::array{json::value(MetaName(obj)),
                      json::value(std::to_string(ready) + "/" + std::to_string(desired)),
                      json::value(Int(status, "updatedReplicas").value_or(0)),
@@ -308,7 +310,7 @@ json::array DeploymentRow(const json::object& obj, TimePoint now) {
                      json::value(CreatedSince(obj, now)),
                      json::value(JoinContainerField(ps, "name")),
                      json::value(JoinContainerField(ps, "image")),
-                     json::value(sel ? SelectorString(*sel) : std::string())};
+                     json::value(selector.empty() ? "<none>" : selector)};
 }
 
 ResourceInfo AppsBase(std::string kind, std::string resource, std::string singular,
@@ -383,10 +385,10 @@ ResourceInfo MakeDeployment() {
   r.columns = {
       NameColumn(),
       Column("Ready", "string", "Number of the pod with ready state"),
-      Column("Up-to-date", "integer",
+      Column("Up-to-date", "string",
              "Total number of non-terminated pods targeted by this deployment that have the "
              "desired template spec."),
-      Column("Available", "integer",
+      Column("Available", "string",
              "Total number of available pods (ready for at least minReadySeconds) targeted by "
              "this deployment."),
       AgeColumn(),

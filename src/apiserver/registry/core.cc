@@ -357,25 +357,26 @@ void PrepareServiceUpdate(json::object& obj, const json::object& old) {
 }
 
 std::string LoadBalancerIps(const json::object& status) {
-  std::string out;
+  // A sorted set, as loadBalancerStatusStringer builds it. The server renders with Wide on, so
+  // the 16-character truncation never applies.
+  std::set<std::string> ips;
   const json::object* lb = Obj(status, "loadBalancer");
   const json::array* ingress = lb ? Arr(*lb, "ingress") : nullptr;
-  if (!ingress)
-    return out;
-  for (const auto& i : *ingress) {
-    const json::object* io = i.if_object();
-    if (!io)
-      continue;
-    std::string_view v = Str(*io, "ip");
-    if (v.empty())
-      v = Str(*io, "hostname");
-    if (v.empty())
-      continue;
-    if (!out.empty())
-      out += ',';
-    out += v;
+  if (ingress) {
+    for (const auto& i : *ingress) {
+      const json::object* io = i.if_object();
+      if (!io)
+        continue;
+      std::string_view v = Str(*io, "ip");
+      if (v.empty())
+        v = Str(*io, "hostname");
+      if (!v.empty())
+        ips.insert(std::string(v));
+    }
   }
-  // The server renders with Wide on, so the 16-character truncation never applies.
+  std::string out;
+  for (const auto& ip : ips)
+    out += (out.empty() ? "" : ",") + ip;
   return out;
 }
 
@@ -1004,7 +1005,8 @@ json::array NodeRow(const json::object& obj, TimePoint now) {
           std::string_view role = k.substr(std::string_view("node-role.kubernetes.io/").size());
           if (!role.empty())
             roles.insert(std::string(role));
-        } else if (k == "kubernetes.io/role" && kv.value().is_string()) {
+        } else if (k == "kubernetes.io/role" && kv.value().is_string() &&
+                   !kv.value().get_string().empty()) {
           roles.insert(std::string(kv.value().get_string()));
         }
       }
@@ -1260,7 +1262,7 @@ ResourceInfo MakeConfigMap() {
   r.field_fn = [](const json::object& obj, std::string_view field) {
     return MetaField(obj, field);
   };
-  r.columns = {NameColumn(), Column("Data", "integer", "Data contains the configuration data."),
+  r.columns = {NameColumn(), Column("Data", "string", "Data contains the configuration data."),
                AgeColumn()};
   r.row_fn = [](const json::object& obj, TimePoint now) {
     int64_t n = 0;
@@ -1292,7 +1294,7 @@ ResourceInfo MakeSecret() {
     return std::nullopt;
   };
   r.columns = {NameColumn(), Column("Type", "string", "The type of the secret"),
-               Column("Data", "integer", "The number of entries in the secret"), AgeColumn()};
+               Column("Data", "string", "The number of entries in the secret"), AgeColumn()};
   r.row_fn = [](const json::object& obj, TimePoint now) {
     const json::object* d = Obj(obj, "data");
     return json::array{json::value(MetaName(obj)), json::value(Str(obj, "type")),
@@ -1417,7 +1419,7 @@ ResourceInfo MakeServiceAccount() {
     return MetaField(obj, field);
   };
   r.columns = {NameColumn(),
-               Column("Secrets", "integer",
+               Column("Secrets", "string",
                       "Secrets is a list of the secrets in the same namespace that pods running "
                       "using this ServiceAccount are allowed to use."),
                AgeColumn()};

@@ -60,7 +60,10 @@ TEST(TableColumnsTest, AsTheRealServerSendsThem) {
   const auto& pod = Info("", "pods");
   EXPECT_EQ(pod.columns[0].format, "name");
   EXPECT_EQ(pod.columns[4].type, "string");  // Age is a rendered duration, not a date
-  EXPECT_EQ(Info("", "configmaps").columns[1].type, "integer");
+  // The real server declares these count columns as "string" but sends integer cells.
+  EXPECT_EQ(Info("", "configmaps").columns[1].type, "string");
+  EXPECT_EQ(Info("apps", "deployments").columns[2].type, "string");
+  EXPECT_EQ(Info("policy", "poddisruptionbudgets").columns[3].type, "integer");
 }
 
 // ---- Pod STATUS / READY / RESTARTS ----
@@ -211,8 +214,9 @@ TEST(ServiceTableTest, PortsIpsAndSelector) {
             "1.2.3.4,5.6.7.8");
   EXPECT_EQ(Row("", "services", R"({"spec":{"type":"LoadBalancer"}})")[3], "<pending>");
   EXPECT_EQ(Row("", "services", R"({"spec":{"type":"LoadBalancer","externalIPs":["9.9.9.9"]},
-      "status":{"loadBalancer":{"ingress":[{"ip":"1.1.1.1"},{"hostname":"lb.example.com"}]}}})")[3],
-            "1.1.1.1,lb.example.com,9.9.9.9");
+      "status":{"loadBalancer":{"ingress":[{"ip":"2.2.2.2"},{"hostname":"lb.example.com"},
+      {"ip":"1.1.1.1"},{"ip":"2.2.2.2"}]}}})")[3],
+            "1.1.1.1,2.2.2.2,lb.example.com,9.9.9.9");
   EXPECT_EQ(
       Row("", "services", R"({"spec":{"type":"ExternalName","externalName":"db.example.com"}})")[3],
       "db.example.com");
@@ -240,6 +244,7 @@ TEST(WorkloadTableTest, StatefulSetAndDeploymentReadyCounts) {
   EXPECT_EQ(dep[5], "w");
   EXPECT_EQ(dep[6], "nginx");
   EXPECT_EQ(dep[7], "app=w,!canary,env,tier in (a,b),zone notin (z)");
+  EXPECT_EQ(Row("apps", "deployments", R"({"spec":{"selector":{}}})")[7], "<none>");
 }
 
 // ---- Other types ----
@@ -277,6 +282,7 @@ TEST(OtherTablesTest, Nodes) {
       "NotReady");
   EXPECT_EQ(Row("", "nodes", R"({})")[1], "Unknown");
   EXPECT_EQ(Row("", "nodes", R"({})")[2], "<none>");
+  EXPECT_EQ(Row("", "nodes", R"({"metadata":{"labels":{"kubernetes.io/role":""}}})")[2], "<none>");
 }
 
 TEST(OtherTablesTest, EndpointsPvcPvPdbLeaseStorageClass) {
