@@ -28,7 +28,7 @@ TEST(FieldLabelsTest, ExactlyAsKubernetes) {
   EXPECT_EQ(Info("events.k8s.io", "events").field_labels,
             (Labels{"regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
                     "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath",
-                    "reason", "reportingController", "type"}));
+                    "reason", "reportingController", "source", "type"}));
   for (const auto& r : BuiltinResources()) {
     static const std::set<std::string> kWithLabels = {"/pods",
                                                       "/secrets",
@@ -137,7 +137,13 @@ TEST(FieldFnTest, Events) {
                 {"regarding.fieldPath", "spec.containers{a}"},
                 {"reason", "Started"},
                 {"reportingController", "kubelet"},
+                {"source", "kubelet"},
                 {"type", "Warning"}});
+  EXPECT_EQ(
+      Info("events.k8s.io", "events")
+          .field_fn(J(R"({"deprecatedSource":{"component":"old"},"reportingController":"c"})"),
+                    "source"),
+      "old");
 }
 
 TEST(FieldFnTest, MetadataOnlyTypes) {

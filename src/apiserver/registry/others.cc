@@ -220,6 +220,13 @@ std::optional<std::string> EventsV1Field(const json::object& obj, std::string_vi
     return std::string(Str(obj, "type"));
   if (field == "reportingController")
     return std::string(Str(obj, "reportingController"));
+  if (field == "source") {
+    // Maps to the core "source" label: the legacy source component, else the controller.
+    std::string_view src = Str(ObjOrEmpty(obj, "deprecatedSource"), "component");
+    if (src.empty())
+      src = Str(obj, "reportingController");
+    return std::string(src);
+  }
   return std::nullopt;
 }
 
@@ -394,11 +401,17 @@ ResourceInfo MakeEventsV1Event() {
     ValidateEventsV1(obj, old, errs);
     return errs.Take();
   };
-  r.field_labels = {"regarding.kind",       "regarding.namespace",
-                    "regarding.name",       "regarding.uid",
-                    "regarding.apiVersion", "regarding.resourceVersion",
-                    "regarding.fieldPath",  "reason",
-                    "reportingController",  "type"};
+  r.field_labels = {"regarding.kind",
+                    "regarding.namespace",
+                    "regarding.name",
+                    "regarding.uid",
+                    "regarding.apiVersion",
+                    "regarding.resourceVersion",
+                    "regarding.fieldPath",
+                    "reason",
+                    "reportingController",
+                    "source",
+                    "type"};
   r.field_fn = EventsV1Field;
   r.columns = EventColumns();
   r.row_fn = [](const json::object& obj, TimePoint now) {
