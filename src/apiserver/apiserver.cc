@@ -135,7 +135,7 @@ struct ApiServer::Impl {
       }
       std::promise<Response> done;
       handler->UpdateObject(
-          nse, "", ns,
+          nse, "", ns, "finalize",
           [](json::object& obj) {
             json::object& spec = api::EnsureObject(obj, "spec");
             if (json::array* f = spec.if_contains("finalizers")

@@ -145,6 +145,7 @@ std::unique_ptr<client::Connection> TestApiServer::Connect() const {
 CallResult TestApiServer::Call(const std::string& method, const std::string& target,
                                const std::string& body, const std::string& content_type,
                                const std::string& accept) {
+  std::string last_error;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!conn_ || !conn_->Reusable()) conn_ = Connect();
     client::HttpRequest req;
@@ -156,6 +157,7 @@ CallResult TestApiServer::Call(const std::string& method, const std::string& tar
     req.bearer_token = token();
     auto r = conn_->RoundTrip(req);
     if (!r.ok()) {
+      last_error = r.status().ToString();
       conn_.reset();
       continue;
     }
@@ -168,7 +170,7 @@ CallResult TestApiServer::Call(const std::string& method, const std::string& tar
     if (ec) out.json = nullptr;
     return out;
   }
-  throw std::runtime_error("request failed twice: " + method + " " + target);
+  throw std::runtime_error("request failed twice: " + method + " " + target + ": " + last_error);
 }
 
 CommandResult TestApiServer::Kubectl(const std::vector<std::string>& args,

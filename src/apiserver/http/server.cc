@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -110,16 +109,66 @@ UserInfo CertUser(SSL* ssl) {
 
 }  // namespace
 
+// One connection. Callback style on the connection's strand: every handler holds a
+// shared_ptr to the session, so it lives until its last operation completes.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl* srv, tcp::socket sock, ssl::context& ctx);
+  void Start();
+  // Thread-safe: asks the session to look at its watch stream again.
+  void Wake();
+
+ private:
+  void OnHandshake(boost::system::error_code ec);
+  void ReadHeader();
+  void OnHeader(boost::system::error_code ec);
+  void Discard(uint64_t left);
+  void OnBody(boost::system::error_code ec);
+  void OnResponse(Response r);
+  void Send(Response r, bool keep_alive);
+  void OnWritten(boost::system::error_code ec, bool keep_alive);
+  void Send413(bool keep_alive);
+  void Close();
+
+  void StartWatch(Response r);
+  void Pump();
+  void FinishWatch();
+
+  HttpServer::Impl* srv_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::unique_ptr<http::response<http::string_body>> res_;
+  std::vector<char> scratch_;
+  UserInfo cert_user_;
+  unsigned version_ = 11;
+
+  // Watch streaming state (strand only, except pending_).
+  std::shared_ptr<WatchStream> watch_;
+  std::unique_ptr<http::response<http::empty_body>> watch_res_;
+  std::unique_ptr<http::response_serializer<http::empty_body>> watch_sr_;
+  std::unique_ptr<asio::steady_timer> deadline_;
+  std::atomic<bool> pending_{false};
+  bool writing_ = false;
+  bool ending_ = false;   // deadline passed or client went away
+  bool finished_ = false;
+  std::vector<std::shared_ptr<const std::string>> frames_;
+  std::vector<asio::const_buffer> bufs_;
+  char size_line_[32];
+  char probe_[1];
+};
+
 struct HttpServer::Impl {
   HttpServerOptions opts;
   Handler* handler;
-  asio::io_context ioc;
+  // The TLS context outlives the io_context: sessions still queued in the io_context when it
+  // is destroyed hold SSL streams that use it.
   ssl::context ctx{ssl::context::tls_server};
+  asio::io_context ioc;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<uint16_t> port{0};
   std::atomic<bool> stopping{false};
-  std::atomic<int> sessions{0};
   std::mutex mu;
   std::set<std::shared_ptr<WatchStream>> watches;  // open watch streams, ended on Stop
   bool stopped = false;
@@ -149,19 +198,17 @@ struct HttpServer::Impl {
     return Status::Ok();
   }
 
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      boost::system::error_code ec;
-      tcp::socket sock = co_await acceptor->async_accept(
-          asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
+  void Accept() {
+    acceptor->async_accept(asio::make_strand(ioc), [this](boost::system::error_code ec,
+                                                          tcp::socket sock) {
       if (ec) {
-        if (stopping) co_return;
-        continue;
+        if (stopping || !acceptor->is_open()) return;
+      } else {
+        sock.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(this, std::move(sock), ctx)->Start();
       }
-      sock.set_option(tcp::no_delay(true), ec);
-      auto ex = sock.get_executor();
-      asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
-    }
+      Accept();
+    });
   }
 
   static http::response<http::string_body> MakeResponse(Response& r, unsigned version,
@@ -175,217 +222,232 @@ struct HttpServer::Impl {
     res.prepare_payload();
     return res;
   }
-
-  asio::awaitable<Response> CallHandler(Request req) {
-    auto ex = co_await asio::this_coro::executor;
-    co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-        [this, &req, ex](auto completion) {
-          using C = decltype(completion);
-          auto shared = std::make_shared<C>(std::move(completion));
-          handler->Handle(std::move(req), [shared, ex](Response resp) {
-            asio::post(ex, [shared, resp = std::move(resp)]() mutable {
-              (*shared)(std::move(resp));
-            });
-          });
-        },
-        asio::use_awaitable);
-  }
-
-  asio::awaitable<void> Session(tcp::socket sock) {
-    sessions++;
-    struct Guard {
-      std::atomic<int>& n;
-      ~Guard() { n--; }
-    } guard{sessions};
-    Stream stream(std::move(sock), ctx);
-    beast::flat_buffer buffer;
-    boost::system::error_code ec;
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-    co_await stream.async_handshake(ssl::stream_base::server,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    UserInfo cert_user = CertUser(stream.native_handle());
-
-    for (;;) {
-      // Idle keep-alive connections are closed after a while, as Go's server does.
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(120));
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(opts.max_body_bytes);
-      parser.header_limit(1 << 20);
-      co_await http::async_read_header(stream, buffer, parser,
-                                       asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
-      bool too_large = false, drained = false;
-      if (auto len = parser.content_length(); len && *len > opts.max_body_bytes) {
-        // Read and drop a moderately large body so the client can read the 413 instead of
-        // seeing its upload fail with a reset connection; give up on huge ones.
-        too_large = true;
-        if (*len <= 64ull << 20) {
-          uint64_t left = *len;
-          size_t from_buf = static_cast<size_t>(std::min<uint64_t>(buffer.size(), left));
-          buffer.consume(from_buf);
-          left -= from_buf;
-          std::vector<char> scratch(64 * 1024);
-          while (left > 0 && !ec) {
-            size_t n = co_await stream.async_read_some(
-                asio::buffer(scratch.data(), static_cast<size_t>(std::min<uint64_t>(
-                                                 left, scratch.size()))),
-                asio::redirect_error(asio::use_awaitable, ec));
-            left -= n;
-          }
-          drained = !ec;
-        }
-      } else {
-        co_await http::async_read(stream, buffer, parser,
-                                  asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == http::error::body_limit) too_large = true;
-      }
-      if (too_large) {
-        Response r{413, "application/json",
-                   StatusJson(413, "RequestEntityTooLarge",
-                              "the server has received a request that is too large: limit is " +
-                                  std::to_string(opts.max_body_bytes) + " bytes")};
-        auto res = MakeResponse(r, 11, drained);
-        boost::system::error_code wec;
-        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, wec));
-        if (drained && !wec) continue;
-        break;
-      }
-      if (ec) break;
-      beast::get_lowest_layer(stream).expires_never();
-      auto& msg = parser.get();
-      Request req;
-      req.method = std::string(msg.method_string());
-      ParseTarget(msg.target(), req);
-      req.accept = std::string(msg[http::field::accept]);
-      req.content_type = std::string(msg[http::field::content_type]);
-      req.user_agent = std::string(msg[http::field::user_agent]);
-      req.body = std::move(msg.body());
-      bool keep_alive = msg.keep_alive();
-      unsigned version = msg.version();
-
-      std::string_view auth = msg[http::field::authorization];
-      if (cert_user.authenticated) {
-        req.user = cert_user;
-      } else if (StartsWith(auth, "Bearer ") || StartsWith(auth, "bearer ")) {
-        std::string_view tok = Trim(auth.substr(7));
-        if (!opts.token.empty() && tok.size() == opts.token.size() &&
-            CRYPTO_memcmp(tok.data(), opts.token.data(), tok.size()) == 0) {
-          req.user = UserInfo{"kcx-admin", {"system:masters", "system:authenticated"}, true};
-        }
-      }
-      Response resp;
-      if (!req.user.authenticated) {
-        resp = Response{401, "application/json", StatusJson(401, "Unauthorized", "Unauthorized")};
-      } else {
-        resp = co_await CallHandler(std::move(req));
-      }
-      if (resp.watch) {
-        co_await StreamWatch(stream, resp, version);
-        break;
-      }
-      auto res = MakeResponse(resp, version, keep_alive && !stopping);
-      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || !keep_alive || stopping) break;
-    }
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
-    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
-  }
-
-  asio::awaitable<void> StreamWatch(Stream& stream, Response& resp, unsigned version) {
-    auto watch = resp.watch;
-    {
-      std::lock_guard l(mu);
-      if (stopped) {
-        watch->Stop();
-        co_return;
-      }
-      watches.insert(watch);
-    }
-    auto ex = co_await asio::this_coro::executor;
-    auto wake_timer = std::make_shared<asio::steady_timer>(ex);
-    wake_timer->expires_at(asio::steady_timer::time_point::max());
-    auto pending = std::make_shared<std::atomic<bool>>(true);
-    auto done_flag = std::make_shared<std::atomic<bool>>(false);
-    watch->SetWakeup([wake_timer, pending, ex] {
-      if (!pending->exchange(true)) {
-        asio::post(ex, [wake_timer] { wake_timer->cancel(); });
-      }
-    });
-
-    boost::system::error_code ec;
-    http::response<http::empty_body> res{http::status::ok, version};
-    res.set(http::field::content_type, resp.content_type);
-    res.set(http::field::cache_control, "no-cache, private");
-    res.chunked(true);
-    res.keep_alive(false);
-    http::response_serializer<http::empty_body> sr{res};
-    co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-
-    // The deadline (timeoutSeconds) and client disconnects both end the stream.
-    asio::steady_timer deadline(ex);
-    deadline.expires_after(std::chrono::seconds(std::max(1, watch->TimeoutSeconds())));
-    deadline.async_wait([wake_timer, done_flag](boost::system::error_code e) {
-      if (!e) {
-        done_flag->store(true);
-        wake_timer->cancel();
-      }
-    });
-    // A pending read notices the client closing the connection while no events flow.
-    auto probe = std::make_shared<std::array<char, 1>>();
-    auto probe_done = std::make_shared<std::atomic<bool>>(false);
-    stream.async_read_some(
-        asio::buffer(*probe),
-        [wake_timer, done_flag, probe_done, probe](boost::system::error_code, size_t) {
-          done_flag->store(true);
-          probe_done->store(true);
-          wake_timer->cancel();
-        });
-
-    std::vector<std::shared_ptr<const std::string>> frames;
-    std::vector<asio::const_buffer> bufs;
-    char size_line[32];
-    bool more = true;
-    while (!ec && more && !done_flag->load()) {
-      if (!pending->exchange(false)) {
-        boost::system::error_code wait_ec;
-        co_await wake_timer->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-        continue;
-      }
-      frames.clear();
-      more = watch->Next(frames);
-      if (frames.empty()) continue;
-      size_t total = 0;
-      for (auto& f : frames) total += f->size();
-      int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", total);
-      bufs.clear();
-      bufs.emplace_back(size_line, static_cast<size_t>(n));
-      for (auto& f : frames) bufs.emplace_back(f->data(), f->size());
-      bufs.emplace_back("\r\n", 2);
-      co_await asio::async_write(stream, bufs, asio::redirect_error(asio::use_awaitable, ec));
-    }
-    if (!ec) {
-      co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-    }
-    deadline.cancel();
-    watch->Stop();
-    {
-      std::lock_guard l(mu);
-      watches.erase(watch);
-    }
-    // The probe read must finish before the stream can be shut down or destroyed.
-    if (!probe_done->load()) {
-      boost::system::error_code cancel_ec;
-      beast::get_lowest_layer(stream).socket().cancel(cancel_ec);
-      while (!probe_done->load()) {
-        boost::system::error_code wait_ec;
-        wake_timer->expires_at(asio::steady_timer::time_point::max());
-        co_await wake_timer->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
-      }
-    }
-  }
 };
+
+Session::Session(HttpServer::Impl* srv, tcp::socket sock, ssl::context& ctx)
+    : srv_(srv), stream_(std::move(sock), ctx) {}
+
+void Session::Start() {
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+  stream_.async_handshake(ssl::stream_base::server,
+                          [self = shared_from_this()](boost::system::error_code ec) {
+                            self->OnHandshake(ec);
+                          });
+}
+
+void Session::OnHandshake(boost::system::error_code ec) {
+  if (ec) return;
+  cert_user_ = CertUser(stream_.native_handle());
+  ReadHeader();
+}
+
+void Session::ReadHeader() {
+  // Idle keep-alive connections are closed after a while, as Go's server does.
+  beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(120));
+  parser_.emplace();
+  // The body limit is set once the header is in: Beast would otherwise fail the header read
+  // itself for a large Content-Length, before we could answer 413.
+  parser_->body_limit(boost::none);
+  parser_->header_limit(1 << 20);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                            self->OnHeader(ec);
+                          });
+}
+
+void Session::OnHeader(boost::system::error_code ec) {
+  if (ec) return Close();
+  if (auto len = parser_->content_length(); len && *len > srv_->opts.max_body_bytes) {
+    // Read and drop a moderately large body so the client can read the 413 instead of seeing
+    // its upload fail with a reset connection; give up on huge ones.
+    if (*len > (64ull << 20)) return Send413(false);
+    uint64_t left = *len;
+    size_t from_buf = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), left));
+    buffer_.consume(from_buf);
+    return Discard(left - from_buf);
+  }
+  parser_->body_limit(srv_->opts.max_body_bytes);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                     self->OnBody(ec);
+                   });
+}
+
+void Session::Discard(uint64_t left) {
+  if (left == 0) return Send413(true);
+  scratch_.resize(64 * 1024);
+  size_t n = static_cast<size_t>(std::min<uint64_t>(left, scratch_.size()));
+  stream_.async_read_some(asio::buffer(scratch_.data(), n),
+                          [self = shared_from_this(), left](boost::system::error_code ec,
+                                                            size_t got) {
+                            if (ec) return self->Close();
+                            self->Discard(left - got);
+                          });
+}
+
+void Session::Send413(bool keep_alive) {
+  Response r{413, "application/json",
+             StatusJson(413, "RequestEntityTooLarge",
+                        "the server has received a request that is too large: limit is " +
+                            std::to_string(srv_->opts.max_body_bytes) + " bytes")};
+  Send(std::move(r), keep_alive);
+}
+
+void Session::OnBody(boost::system::error_code ec) {
+  if (ec == http::error::body_limit) return Send413(false);
+  if (ec) return Close();
+  beast::get_lowest_layer(stream_).expires_never();
+  auto& msg = parser_->get();
+  Request req;
+  req.method = std::string(msg.method_string());
+  ParseTarget(msg.target(), req);
+  req.accept = std::string(msg[http::field::accept]);
+  req.content_type = std::string(msg[http::field::content_type]);
+  req.user_agent = std::string(msg[http::field::user_agent]);
+  req.body = std::move(msg.body());
+  version_ = msg.version();
+  bool keep_alive = msg.keep_alive();
+
+  std::string_view auth = msg[http::field::authorization];
+  if (cert_user_.authenticated) {
+    req.user = cert_user_;
+  } else if (StartsWith(auth, "Bearer ") || StartsWith(auth, "bearer ")) {
+    std::string_view tok = Trim(auth.substr(7));
+    const std::string& want = srv_->opts.token;
+    if (!want.empty() && tok.size() == want.size() &&
+        CRYPTO_memcmp(tok.data(), want.data(), tok.size()) == 0) {
+      req.user = UserInfo{"kcx-admin", {"system:masters", "system:authenticated"}, true};
+    }
+  }
+  if (!req.user.authenticated) {
+    return Send(Response{401, "application/json", StatusJson(401, "Unauthorized", "Unauthorized")},
+                keep_alive);
+  }
+  // The handler may answer inline or later from another thread: always continue on the strand.
+  auto self = shared_from_this();
+  srv_->handler->Handle(std::move(req), [self, keep_alive](Response r) {
+    asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+      if (r.watch) return self->StartWatch(std::move(r));
+      self->Send(std::move(r), keep_alive);
+    });
+  });
+}
+
+void Session::Send(Response r, bool keep_alive) {
+  keep_alive = keep_alive && !srv_->stopping;
+  res_ = std::make_unique<http::response<http::string_body>>(
+      HttpServer::Impl::MakeResponse(r, version_, keep_alive));
+  http::async_write(stream_, *res_,
+                    [self = shared_from_this(), keep_alive](boost::system::error_code ec, size_t) {
+                      self->OnWritten(ec, keep_alive);
+                    });
+}
+
+void Session::OnWritten(boost::system::error_code ec, bool keep_alive) {
+  res_.reset();
+  if (ec || !keep_alive) return Close();
+  ReadHeader();
+}
+
+void Session::Close() {
+  // Closing the socket completes any outstanding operation with an error; the session is
+  // freed when the last handler holding it returns.
+  boost::system::error_code ec;
+  auto& sock = beast::get_lowest_layer(stream_).socket();
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+}
+
+void Session::Wake() {
+  if (!pending_.exchange(true)) {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->Pump(); });
+  }
+}
+
+void Session::StartWatch(Response r) {
+  watch_ = std::move(r.watch);
+  {
+    std::lock_guard l(srv_->mu);
+    if (srv_->stopped) {
+      watch_->Stop();
+      return Close();
+    }
+    srv_->watches.insert(watch_);
+  }
+  watch_res_ = std::make_unique<http::response<http::empty_body>>(http::status::ok, version_);
+  watch_res_->set(http::field::content_type, r.content_type);
+  watch_res_->set(http::field::cache_control, "no-cache, private");
+  watch_res_->chunked(true);
+  watch_res_->keep_alive(false);
+  watch_sr_ = std::make_unique<http::response_serializer<http::empty_body>>(*watch_res_);
+  writing_ = true;
+  http::async_write_header(
+      stream_, *watch_sr_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        self->writing_ = false;
+        if (ec) self->ending_ = true;
+        self->Pump();
+      });
+  // The deadline (timeoutSeconds) and the client going away both end the stream.
+  deadline_ = std::make_unique<asio::steady_timer>(stream_.get_executor());
+  deadline_->expires_after(std::chrono::seconds(std::max(1, watch_->TimeoutSeconds())));
+  deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    self->ending_ = true;
+    self->Pump();
+  });
+  stream_.async_read_some(asio::buffer(probe_),
+                          [self = shared_from_this()](boost::system::error_code, size_t) {
+                            self->ending_ = true;
+                            self->Pump();
+                          });
+  std::weak_ptr<Session> weak = shared_from_this();
+  watch_->SetWakeup([weak] {
+    if (auto s = weak.lock()) s->Wake();
+  });
+}
+
+void Session::Pump() {
+  pending_ = false;
+  if (writing_ || finished_) return;
+  if (ending_) return FinishWatch();
+  frames_.clear();
+  bool more = watch_->Next(frames_);
+  if (frames_.empty()) {
+    if (!more) FinishWatch();
+    return;  // wait for the next wake-up
+  }
+  size_t total = 0;
+  for (auto& f : frames_) total += f->size();
+  int n = std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", total);
+  bufs_.clear();
+  bufs_.emplace_back(size_line_, static_cast<size_t>(n));
+  for (auto& f : frames_) bufs_.emplace_back(f->data(), f->size());
+  bufs_.emplace_back("\r\n", 2);
+  writing_ = true;
+  asio::async_write(stream_, bufs_,
+                    [self = shared_from_this(), more](boost::system::error_code ec, size_t) {
+                      self->writing_ = false;
+                      self->frames_.clear();
+                      if (ec || !more) self->ending_ = true;
+                      self->Pump();
+                    });
+}
+
+void Session::FinishWatch() {
+  if (finished_) return;
+  finished_ = true;
+  if (deadline_) deadline_->cancel();
+  watch_->Stop();
+  {
+    std::lock_guard l(srv_->mu);
+    srv_->watches.erase(watch_);
+  }
+  static const char kLast[] = "0\r\n\r\n";
+  asio::async_write(stream_, asio::buffer(kLast, 5),
+                    [self = shared_from_this()](boost::system::error_code, size_t) {
+                      self->Close();
+                    });
+}
 
 HttpServer::HttpServer(HttpServerOptions opts, Handler* handler)
     : impl_(std::make_unique<Impl>(std::move(opts), handler)) {}
@@ -408,7 +470,7 @@ Status HttpServer::Start() {
                        std::to_string(impl_->opts.port) + ": " + ec.message());
   }
   impl_->port = impl_->acceptor->local_endpoint().port();
-  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  impl_->Accept();
   for (int i = 0; i < std::max(1, impl_->opts.threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->ioc.run(); });
   }

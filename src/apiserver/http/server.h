@@ -40,8 +40,9 @@ class HttpServer {
   // `grace_ms` for connections to finish, then stops the threads. Idempotent.
   void Stop(int grace_ms = 2000);
 
+  struct Impl;  // implementation detail (server.cc), public for its connection class
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

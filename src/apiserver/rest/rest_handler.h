@@ -52,7 +52,9 @@ class RestHandler : public Handler {
   void DeleteObject(ResourceEntry* e, const std::string& ns, const std::string& name,
                     const DeleteOptions& opts, Responder done);
   // Applies `mutate` to the newest version of an object and writes it (retrying on races).
+  // `subresource` is "" for the main resource, or "status" / "finalize".
   void UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
+                    const std::string& subresource,
                     std::function<Status(boost::json::object& obj)> mutate, Responder done);
 
   ApiRegistry* registry() const { return registry_; }

@@ -353,9 +353,10 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
 }
 
 void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
+                               const std::string& subresource,
                                std::function<Status(json::object& obj)> mutate, Responder done) {
   RunUpdate(
-      e, ns, name, "", false,
+      e, ns, name, subresource, false,
       [mutate](const json::value& cur) -> Result<json::value> {
         json::value v = cur;
         KCX_RETURN_IF_ERROR(mutate(v.get_object()));
