@@ -122,8 +122,10 @@ void ClusterManager::SyncInstances(const ClusterSpec& spec) {
     }
     watchers_.clear();
     ops_.clear();
+    busy_.clear();
     endpoints_.clear();
     ops_.resize(n);
+    busy_.resize(n);
     watchers_.resize(n);
     endpoints_.resize(n);
   }
@@ -132,6 +134,7 @@ void ClusterManager::SyncInstances(const ClusterSpec& spec) {
       continue;
     endpoints_[i] = spec.instances[i];
     ops_[i] = ops_factory_->New(static_cast<int>(i), endpoints_[i]);
+    busy_[i] = std::make_shared<std::atomic<bool>>(false);
     if (watcher_factory_) {
       watchers_[i].reset();
       watchers_[i] =
@@ -146,7 +149,20 @@ ClusterStatus ClusterManager::Gather(const ClusterSpec& spec) {
   cs.server_id_base = spec.server_id_base;
   cs.offline = spec.offline;
   cs.instances.resize(spec.instances.size());
-  std::vector<std::function<void()>> tasks;
+  struct Slot {
+    std::optional<InstanceStatus> status;
+    std::string error;
+    bool done = false;
+  };
+  struct Batch {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t remaining = 0;
+    std::vector<Slot> slots;
+  };
+  auto batch = std::make_shared<Batch>();
+  batch->slots.resize(spec.instances.size());
+  std::vector<bool> asked(spec.instances.size(), false);
   for (size_t i = 0; i < spec.instances.size(); ++i) {
     auto& iv = cs.instances[i];
     iv.index = static_cast<int>(i);
@@ -155,24 +171,55 @@ ClusterStatus ClusterManager::Gather(const ClusterSpec& spec) {
       iv.error = "down (watcher)";
       continue;
     }
-    tasks.push_back([this, &iv, i] {
+    if (busy_[i]->load()) {
+      iv.error = "not answering (a previous status call is still pending)";
+      continue;
+    }
+    asked[i] = true;
+    busy_[i]->store(true);
+    {
+      std::lock_guard l(batch->mu);
+      batch->remaining++;
+    }
+    // The task owns what it touches (shared pointers): the pass may give up on it.
+    pool_.Submit([this, batch, i, op = ops_[i], busy = busy_[i], watcher = watchers_[i].get()] {
+      Slot slot;
       for (int t = 0; t < std::max(1, o_.status_tries); ++t) {
-        auto r = ops_[i]->GetStatus();
+        auto r = op->GetStatus();
         if (r.ok()) {
-          iv.status = std::move(*r);
-          iv.error.clear();
-          return;
+          slot.status = std::move(*r);
+          slot.error.clear();
+          break;
         }
-        iv.error = r.status().message();
-        ops_[i]->Close();
-        if (watchers_[i] && watchers_[i]->Down())
-          return;
-        if (t + 1 < o_.status_tries)
-          Sleep(o_.status_retry_interval);
+        slot.error = r.status().message();
+        op->Close();
+        if (t + 1 >= o_.status_tries)
+          break;
+        Sleep(o_.status_retry_interval);
       }
+      (void)watcher;
+      slot.done = true;
+      std::lock_guard l(batch->mu);
+      batch->slots[i] = std::move(slot);
+      busy->store(false);
+      if (--batch->remaining == 0)
+        batch->cv.notify_all();
     });
   }
-  pool_.RunAll(std::move(tasks));
+  {
+    std::unique_lock l(batch->mu);
+    batch->cv.wait_for(l, o_.gather_deadline, [&] { return batch->remaining == 0; });
+    for (size_t i = 0; i < spec.instances.size(); ++i) {
+      if (!asked[i])
+        continue;
+      if (!batch->slots[i].done) {
+        cs.instances[i].error = "status timed out";
+        continue;
+      }
+      cs.instances[i].status = std::move(batch->slots[i].status);
+      cs.instances[i].error = std::move(batch->slots[i].error);
+    }
+  }
   // Re-read the primary's executed set after the replicas': a replica can then never look
   // ahead of the primary merely because it was read later.
   auto& p = cs.instances[static_cast<size_t>(cs.primary)];
@@ -358,7 +405,10 @@ Status ClusterManager::Failover(const ClusterSpec&, ClusterStatus& cs) {
         log::Warn("clustering: stopping IO thread on {}: {}", i, st.ToString());
     });
   }
+  const auto t_fence = o_.clock->Now();
   pool_.RunAll(std::move(tasks));
+  log::Info("clustering: failover: IO threads stopped in {:.3f} s",
+            std::chrono::duration<double>(o_.clock->Now() - t_fence).count());
   Sleep(o_.fence_pause);
   // 2. Re-read the non-errant replicas: their retrieved sets are now final.
   std::vector<int> cands;
@@ -403,7 +453,10 @@ Status ClusterManager::Failover(const ClusterSpec&, ClusterStatus& cs) {
   if (best < 0)
     return Internal("no replica holds a superset of the others' transactions");
   // 4. Apply the relay log.
+  const auto t_wait = o_.clock->Now();
   KCX_RETURN_IF_ERROR(ops_[static_cast<size_t>(best)]->WaitForGtid(*best_set, o_.gtid_wait));
+  log::Info("clustering: failover: instance {} applied {} in {:.3f} s", best, best_set->ToString(),
+            std::chrono::duration<double>(o_.clock->Now() - t_wait).count());
   // 5. Promote (the next pass configures it as the primary and makes it writable).
   KCX_RETURN_IF_ERROR(reporter_->OnPrimaryChanged(best));
   primary_override_ = best;

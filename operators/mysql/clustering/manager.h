@@ -7,6 +7,7 @@
 // watcher noticing an instance go down or come back, a switchover request, and right after a
 // switchover or failover ("redo"). Triggers coalesce (MOCO's buffer of one).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -39,6 +40,9 @@ struct ManagerOptions {
   // STOP SLAVE IO_THREAD is synchronous, so a short pause suffices).
   std::chrono::milliseconds fence_pause{20};
   int gather_threads = 4;
+  // Status gathering waits this long at most; an instance that has not answered by then (hung)
+  // counts as down for the pass, and is not asked again until its pending call returns.
+  std::chrono::milliseconds gather_deadline{1500};
   Clock* clock = &RealClock();
   // All pauses go through here so that tests of logic do not sleep.
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -93,7 +97,9 @@ class ClusterManager {
 
   // Worker-thread state.
   std::vector<Endpoint> endpoints_;
-  std::vector<std::unique_ptr<DbOperator>> ops_;
+  // Shared with status tasks that may outlive a pass (a hung instance).
+  std::vector<std::shared_ptr<DbOperator>> ops_;
+  std::vector<std::shared_ptr<std::atomic<bool>>> busy_;
   std::vector<std::unique_ptr<Watcher>> watchers_;
   std::optional<int> primary_override_;  // set after a switchover/failover until the source says so
   std::set<int> errant_;

@@ -28,6 +28,15 @@ class TaskPool {
       t.join();
   }
 
+  // Queues one task and returns at once.
+  void Submit(std::function<void()> f) {
+    {
+      std::lock_guard l(mu_);
+      queue_.push_back(std::move(f));
+    }
+    cv_.notify_one();
+  }
+
   void RunAll(std::vector<std::function<void()>> tasks) {
     if (tasks.empty())
       return;

@@ -113,6 +113,15 @@ Grant GrantFor(Flavor f, SystemUser u) {
   return {};
 }
 
+std::vector<std::string> SparedUsers() {
+  std::vector<std::string> out;
+  for (SystemUser u : {SystemUser::kAdmin, SystemUser::kAgent, SystemUser::kRepl,
+                       SystemUser::kCloneDonor, SystemUser::kExporter, SystemUser::kBackup}) {
+    out.emplace_back(UserName(u));
+  }
+  return out;
+}
+
 const std::string& Passwords::Get(SystemUser u) const {
   static const std::string kEmpty;
   auto it = pw_.find(u);

@@ -42,6 +42,11 @@ struct Grant {
 };
 Grant GrantFor(Flavor f, SystemUser u);
 
+// The users whose connections KillConnections spares: the operator's own (admin, agent, repl,
+// clone-donor, exporter, backup). moco-readonly and moco-writable are for people and
+// applications, so their connections are killed like any client's.
+std::vector<std::string> SparedUsers();
+
 // Passwords of the system users. Holds secrets: never log or print it.
 class Passwords {
  public:
