@@ -55,6 +55,7 @@ void Writer::Run() {
       std::lock_guard l(mu_);
       acked_.push_back(id);
       ack_times_.push_back(now);
+      ack_instance_.push_back(static_cast<int>(target % instances_.size()));
       acked_count_++;
       continue;
     }
@@ -71,12 +72,16 @@ std::vector<int64_t> Writer::Acked() const {
   return acked_;
 }
 
-std::optional<Writer::Clock::time_point> Writer::FirstAckAfter(Clock::time_point t) const {
+std::optional<Writer::Clock::time_point> Writer::FirstAckAfter(Clock::time_point t,
+                                                               int not_on) const {
   std::lock_guard l(mu_);
   auto it = std::upper_bound(ack_times_.begin(), ack_times_.end(), t);
-  if (it == ack_times_.end())
-    return std::nullopt;
-  return *it;
+  for (; it != ack_times_.end(); ++it) {
+    if (not_on < 0 || ack_instance_[static_cast<size_t>(it - ack_times_.begin())] != not_on) {
+      return *it;
+    }
+  }
+  return std::nullopt;
 }
 
 std::chrono::duration<double> Writer::LongestGap(Clock::time_point from,

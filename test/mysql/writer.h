@@ -32,8 +32,9 @@ class Writer {
   std::vector<int64_t> Acked() const;
   int64_t acked_count() const { return acked_count_.load(); }
   int64_t attempts() const { return attempts_.load(); }
-  // Time of the first acknowledgement after t (nullopt if none yet).
-  std::optional<Clock::time_point> FirstAckAfter(Clock::time_point t) const;
+  // Time of the first acknowledgement after t from an instance other than `not_on` (an index
+  // into the instance list; -1: any). nullopt if none yet.
+  std::optional<Clock::time_point> FirstAckAfter(Clock::time_point t, int not_on = -1) const;
   // The longest gap between consecutive acknowledgements within [from, to].
   std::chrono::duration<double> LongestGap(Clock::time_point from, Clock::time_point to) const;
   // Waits until at least n more commits than now have been acknowledged (or timeout).
@@ -51,6 +52,7 @@ class Writer {
   mutable std::mutex mu_;
   std::vector<int64_t> acked_;
   std::vector<Clock::time_point> ack_times_;
+  std::vector<int> ack_instance_;
   std::thread thread_;
 };
 

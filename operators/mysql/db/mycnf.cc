@@ -82,6 +82,10 @@ std::string GenerateMyCnf(const MyCnfOptions& o) {
     force("rpl_semi_sync_slave_enabled", "OFF");
     force("rpl_semi_sync_master_wait_point", "AFTER_SYNC");
     force("rpl_semi_sync_master_wait_no_slave", "ON");
+    // Stopping a semi-sync IO thread opens a connection to the source to kill its dump thread;
+    // with a hung source that blocks STOP SLAVE for this long (default 5 s). Failover stops the
+    // IO threads first, so this bounds hung-primary failover.
+    force("rpl_semi_sync_slave_kill_conn_timeout", "1");
   }
 
   std::string out = "[client]\nport = " + std::to_string(o.port) + "\n";

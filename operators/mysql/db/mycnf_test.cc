@@ -30,6 +30,7 @@ TEST(MyCnf, MariadbForcedSettingsWinOverUserSettings) {
   EXPECT_THAT(c, HasSubstr("gtid_strict_mode = ON\n"));
   EXPECT_THAT(c, HasSubstr("skip_slave_start = ON\n"));
   EXPECT_THAT(c, HasSubstr("rpl_semi_sync_master_wait_point = AFTER_SYNC\n"));
+  EXPECT_THAT(c, HasSubstr("rpl_semi_sync_slave_kill_conn_timeout = 1\n"));
   EXPECT_THAT(c, HasSubstr("max_connections = 50\n"));  // user setting over a default
   EXPECT_THAT(c, HasSubstr("!includedir /etc/extra"));
 }

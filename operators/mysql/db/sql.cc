@@ -90,6 +90,12 @@ std::string StopReplica(Flavor f) { return My(f) ? "STOP REPLICA" : "STOP SLAVE"
 std::string StopReplicaIo(Flavor f) {
   return My(f) ? "STOP REPLICA IO_THREAD" : "STOP SLAVE IO_THREAD";
 }
+std::string ListIoThreads(Flavor f) {
+  if (My(f))
+    return "";
+  return "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_IO'";
+}
+
 std::string StartReplica(Flavor f) { return My(f) ? "START REPLICA" : "START SLAVE"; }
 std::string ResetReplicaAll(Flavor f) { return My(f) ? "RESET REPLICA ALL" : "RESET SLAVE ALL"; }
 

@@ -57,6 +57,10 @@ ReplicasColumns ReplicasCols(Flavor f);
 std::string StopReplica(Flavor f);
 std::string StopReplicaIo(Flavor f);
 std::string StartReplica(Flavor f);
+// MariaDB: the connection ids of the replication IO threads. STOP SLAVE IO_THREAD alone takes
+// 2 s when the source is hung (the server re-signals the thread every 2 s until it notices);
+// killing the thread's connection first makes it return at once. Empty for MySQL.
+std::string ListIoThreads(Flavor f);
 std::string ResetReplicaAll(Flavor f);
 
 // Statements that make the instance replicate from `src` with GTID auto-positioning and

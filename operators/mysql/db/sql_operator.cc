@@ -173,6 +173,16 @@ Status SqlOperator::KillConnections() {
 
 Status SqlOperator::StopReplicaIo() {
   KCX_RETURN_IF_ERROR(EnsureSlow());
+  if (std::string q = sql::ListIoThreads(*flavor_); !q.empty()) {
+    KCX_ASSIGN_OR_RETURN(auto rs, slow_.Query(q));
+    for (const auto& row : rs.rows) {
+      if (!row[0])
+        continue;
+      Status st = slow_.Exec(sql::KillConnection(std::stoul(*row[0])));
+      if (!st.ok() && slow_.last_errno() != 1094)
+        return st;
+    }
+  }
   return ExecAll(slow_, {sql::StopReplicaIo(*flavor_)});
 }
 

@@ -91,6 +91,12 @@ TEST(Sql, MariadbStatements) {
             "SELECT MASTER_GTID_WAIT('0-1-5', 2.000)");
 }
 
+TEST(Sql, IoThreadsAreKilledOnMariadbOnly) {
+  EXPECT_EQ(sql::ListIoThreads(Flavor::kMariaDB),
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Slave_IO'");
+  EXPECT_EQ(sql::ListIoThreads(Flavor::kMySQL), "");
+}
+
 TEST(Sql, KillSparesSystemUsers) {
   auto q = sql::ListKillableConnections({"moco-admin", "moco-repl"});
   EXPECT_THAT(q,
