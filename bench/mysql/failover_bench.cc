@@ -64,7 +64,9 @@ bool Recover(ManagedCluster& c, int i, int* wiped) {
 
 int main(int argc, char** argv) {
   int runs = 20, hung_runs = 3, switchovers = 5;
+  std::string level = "warn";
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--log-level")) level = argv[i + 1];
     if (!std::strcmp(argv[i], "--runs"))
       runs = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--hung-runs"))
@@ -72,7 +74,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--switchovers"))
       switchovers = std::atoi(argv[i + 1]);
   }
-  log::Init("warn", false);
+  log::Init(level, false);
   ManagedClusterOptions o;
   o.instances = 3;
   o.check_interval = 1000ms;  // the standalone default; failures are detected by the watchers
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
     const int p = c.primary();
     const auto t0 = std::chrono::steady_clock::now();
     c.at(p).Kill9();
+    log::Info("bench: kill -9 instance {}", p);
     std::optional<Writer::Clock::time_point> first;
     if (!c.WaitFor([&](const auto&) { return (first = w.FirstAckAfter(t0, p)).has_value(); },
                    30s)) {
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
     const int p = c.primary();
     const auto t0 = std::chrono::steady_clock::now();
     c.at(p).SigStop();
+    log::Info("bench: SIGSTOP instance {}", p);
     // Wait for a write acknowledged after the primary changed.
     std::optional<Writer::Clock::time_point> first;
     if (!c.WaitFor([&](const auto&) { return (first = w.FirstAckAfter(t0, p)).has_value(); },
