@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   int runs = 20, hung_runs = 3, switchovers = 5;
   std::string level = "warn";
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--log-level")) level = argv[i + 1];
+    if (!std::strcmp(argv[i], "--log-level"))
+      level = argv[i + 1];
     if (!std::strcmp(argv[i], "--runs"))
       runs = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--hung-runs"))

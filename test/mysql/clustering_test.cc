@@ -13,6 +13,13 @@
 namespace kcx::mysql::testing {
 namespace {
 
+// Timing bounds are the goals in a plain build; sanitizers slow everything about 2-3x.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kSlack = 3.0;
+#else
+constexpr double kSlack = 1.0;
+#endif
+
 using clustering::ClusterState;
 using clustering::Role;
 using namespace std::chrono_literals;
@@ -117,7 +124,7 @@ TEST(MariadbClustering, Kill9PrimaryFailsOverAndOldPrimaryRejoins) {
       << c->Describe();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("failover to instance %d reported Degraded after %.3f s\n", c->primary(), secs);
-  EXPECT_LT(secs, 5.0);
+  EXPECT_LT(secs, 5.0 * kSlack);
   EXPECT_TRUE(c->cluster().HasEvent(clustering::kEventFailOver));
   EXPECT_EQ(c->manager().metrics().failovers(), 1u);
   const int np = c->primary();
@@ -154,7 +161,7 @@ TEST(MariadbClustering, SwitchoverUnderWriteLoad) {
   const double pause = w->LongestGap(t0, t1).count();
   std::printf("switchover: longest write pause %.3f s, %lld commits acknowledged\n", pause,
               static_cast<long long>(w->acked_count()));
-  EXPECT_LT(pause, 3.0);
+  EXPECT_LT(pause, 3.0 * kSlack);
   EXPECT_EQ(c->manager().metrics().switchovers(), 1u);
   EXPECT_EQ(*c->QueryValue(0, "SELECT @@read_only"), "1");
   const auto acked = w->Acked();
@@ -179,7 +186,7 @@ TEST(MariadbClustering, HungPrimaryFailsOverAndStaysFenced) {
   ASSERT_TRUE(first.has_value()) << c->Describe();
   const double secs = std::chrono::duration<double>(*first - t0).count();
   std::printf("hung primary: first write on the new primary %.3f s after SIGSTOP\n", secs);
-  EXPECT_LE(secs, 5.0);
+  EXPECT_LE(secs, 5.0 * kSlack);
   const int np = c->primary();
   w->Stop();
 

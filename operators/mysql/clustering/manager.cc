@@ -211,16 +211,18 @@ ClusterStatus ClusterManager::Gather(const ClusterSpec& spec) {
     // Wait in slices so that an instance its watcher declares down meanwhile (a hang noticed
     // by the watch connection's read timeout) does not hold the pass until the deadline.
     constexpr auto kSlice = std::chrono::milliseconds(50);
-    for (auto waited = std::chrono::milliseconds(0); batch->remaining > 0 && waited < o_.gather_deadline;
-         waited += kSlice) {
-      if (batch->cv.wait_for(l, kSlice, [&] { return batch->remaining == 0; })) break;
+    for (auto waited = std::chrono::milliseconds(0);
+         batch->remaining > 0 && waited < o_.gather_deadline; waited += kSlice) {
+      if (batch->cv.wait_for(l, kSlice, [&] { return batch->remaining == 0; }))
+        break;
       bool pending_all_down = true;
       for (size_t i = 0; i < spec.instances.size(); ++i) {
         if (asked[i] && !batch->slots[i].done && !(watchers_[i] && watchers_[i]->Down())) {
           pending_all_down = false;
         }
       }
-      if (pending_all_down) break;
+      if (pending_all_down)
+        break;
     }
     for (size_t i = 0; i < spec.instances.size(); ++i) {
       if (!asked[i])
