@@ -10,6 +10,7 @@ int ExitCode() { return g_exit_code; }
 
 void RegisterCommands(CLI::App& app) {
   RegisterApiserverCommand(app);
+  RegisterMysqlCommand(app);
 }
 
 }  // namespace kcx::tools
