@@ -67,7 +67,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct Options {
   std::string kcx = KCX_BIN;
   std::string kubectl = "kubectl";
-  std::string only = "creates,list,watch,memory,kubectl";
+  std::string only = "creates,list,watch,watch-replay,memory,kubectl";
   std::string work_dir = "/var/tmp";
   int repeat = 3;
   int server_threads = 2;
@@ -599,13 +599,14 @@ void BenchListAndKubectl(const Options& o, Report& rep) {
       size_t bytes = 0;
       bool bad = false;
       std::string load = LoadAvg();
-      double server_cpu = 0;
+      double server_cpu = 0, client_cpu = 0;
       for (int i = 0; i < o.list_runs + 1 && !bad; ++i) {
-        double cpu0 = ProcessCpuSeconds(s.pid());
+        double cpu0 = ProcessCpuSeconds(s.pid()), self0 = SelfCpuSeconds();
         auto t0 = SteadyClock::now();
         auto r = (*c)->RoundTrip(req);
         double d = Seconds(SteadyClock::now() - t0) * 1e3;
         double cpu = ProcessCpuSeconds(s.pid()) - cpu0;
+        double self = SelfCpuSeconds() - self0;
         if (!r.ok() || r->code != 200 ||
             CountOccurrences(r->body, "\"uid\":\"") != static_cast<size_t>(o.list_objects)) {
           std::printf("  list failed: %s\n",
@@ -618,17 +619,19 @@ void BenchListAndKubectl(const Options& o, Report& rep) {
         if (i > 0) {  // the first request warms the connection and the allocator
           ms.push_back(d);
           server_cpu += cpu;
+          client_cpu += self;
         }
       }
       if (!bad) {
         std::sort(ms.begin(), ms.end());
         double med = ms[ms.size() / 2];
         double cpu_ms = server_cpu / static_cast<double>(ms.size()) * 1e3;
+        double client_ms = client_cpu / static_cast<double>(ms.size()) * 1e3;
         std::printf(
             "list    run %d: round trip median %.1f ms  best %.1f ms  (%d objects, %.1f MB, %d "
-            "requests)  server process CPU %.1f ms/list  load %s\n",
+            "requests)  server process CPU %.1f ms/list  client CPU %.1f ms/list  load %s\n",
             run + 1, med, ms.front(), o.list_objects, static_cast<double>(bytes) / 1e6, o.list_runs,
-            cpu_ms, load.c_str());
+            cpu_ms, client_ms, load.c_str());
         rep.Add(
             "list 10,000 x 1 KiB: HTTPS round trip (median of " + std::to_string(o.list_runs) + ")",
             "ms", false, "", med);
@@ -695,6 +698,8 @@ struct WatchReader {
   std::vector<uint32_t>* latencies = nullptr;  // shared by the readers of one thread
   std::atomic<size_t>* total = nullptr;
   bool done = false;
+  bool in_headers = false;  // replay mode: response headers are read asynchronously
+  std::string head;
 
   int64_t FindTs(const char* begin, const char* nl) {
     std::string_view win;
@@ -758,15 +763,28 @@ struct WatchReader {
         done = true;
         return;
       }
-      Consume(buf.data(), n, NowNs());
+      if (in_headers) {
+        head.append(buf.data(), n);
+        size_t p = head.find("\r\n\r\n");
+        if (p != std::string::npos) {
+          in_headers = false;
+          if (head.compare(0, 12, "HTTP/1.1 200") != 0) {
+            std::printf("  watch answered: %s\n", head.substr(0, head.find("\r\n")).c_str());
+            done = true;
+            return;
+          }
+          prev = '\n';
+          Consume(head.data() + p + 4, head.size() - p - 4, NowNs());
+        }
+      } else {
+        Consume(buf.data(), n, NowNs());
+      }
       Read();
     });
   }
 };
 
-// Opens a watch and reads the response headers synchronously; body bytes that came with the
-// headers are consumed.
-Status OpenWatch(const ServerProcess& s, WatchReader& w, const std::string& target) {
+Status ConnectTls(const ServerProcess& s, WatchReader& w) {
   tcp::resolver res(w.stream.get_executor());
   boost::system::error_code ec;
   auto eps = res.resolve(s.endpoint().host, std::to_string(s.endpoint().port), ec);
@@ -780,12 +798,26 @@ Status OpenWatch(const ServerProcess& s, WatchReader& w, const std::string& targ
   w.stream.handshake(ssl::stream_base::client, ec);
   if (ec)
     return Unavailable("handshake: " + ec.message());
+  return Status::Ok();
+}
+
+Status SendWatchRequest(const ServerProcess& s, WatchReader& w, const std::string& target) {
+  boost::system::error_code ec;
   std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + s.endpoint().host +
                     "\r\nAuthorization: Bearer " + s.token() +
                     "\r\nAccept: application/json\r\nUser-Agent: kcx-bench\r\n\r\n";
   asio::write(w.stream, asio::buffer(req), ec);
   if (ec)
     return Unavailable("write: " + ec.message());
+  return Status::Ok();
+}
+
+// Opens a watch and reads the response headers synchronously; body bytes that came with the
+// headers are consumed.
+Status OpenWatch(const ServerProcess& s, WatchReader& w, const std::string& target) {
+  KCX_RETURN_IF_ERROR(ConnectTls(s, w));
+  KCX_RETURN_IF_ERROR(SendWatchRequest(s, w, target));
+  boost::system::error_code ec;
   std::string head;
   for (;;) {
     size_t n = w.stream.read_some(asio::buffer(w.buf), ec);
@@ -969,6 +1001,126 @@ void BenchWatch(const Options& o, Report& rep) {
   }
 }
 
+// Fan-out capacity without the writer in the loop: 10,000 objects are written first, then the
+// 100 watches start from the resourceVersion before them, so the server replays its history
+// and can batch many events per TLS write. Not a latency measure; it shows what delivery costs
+// when events are batched, next to the live measure where they trickle in one at a time.
+void BenchWatchReplay(const Options& o, Report& rep) {
+  for (int run = 0; run < o.repeat; ++run) {
+    ServerProcess s(o, "memory");
+    if (Status st = s.Start(); !st.ok()) {
+      std::printf("watch replay run %d: cannot start server: %s\n", run + 1, st.message().c_str());
+      continue;
+    }
+    if (Status st = CreateNamespace(s, "bench"); !st.ok()) {
+      std::printf("  %s\n", st.message().c_str());
+      continue;
+    }
+    std::string rv;
+    {
+      auto c = s.Connect();
+      auto r = c.ok() ? (*c)->RoundTrip(s.Req("GET", "/api/v1/namespaces/bench/configmaps"))
+                      : Result<client::HttpResponse>(c.status());
+      if (!r.ok() || r->code != 200) {
+        std::printf("  list for rv failed\n");
+        continue;
+      }
+      size_t p = r->body.find("\"resourceVersion\":\"");
+      rv = r->body.substr(p + 19, r->body.find('"', p + 19) - p - 19);
+    }
+    CreateResult fill =
+        RunCreates(s, "bench", o.clients, 0, static_cast<size_t>(o.watch_events), "x", "r-");
+    if (fill.ok != static_cast<size_t>(o.watch_events)) {
+      std::printf("  only %zu objects written: %s\n", fill.ok, fill.first_error.c_str());
+      continue;
+    }
+    const std::string target = "/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=" + rv;
+    const int nthreads = std::max(1, o.watch_reader_threads);
+    std::vector<std::unique_ptr<asio::io_context>> iocs;
+    for (int i = 0; i < nthreads; ++i)
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.add_certificate_authority(asio::buffer(s.tls().ca_pem));
+    std::vector<std::vector<uint32_t>> lat(static_cast<size_t>(nthreads));
+    std::atomic<size_t> total{0};
+    std::vector<std::unique_ptr<WatchReader>> readers;
+    bool failed = false;
+    for (int i = 0; i < o.watchers && !failed; ++i) {
+      auto w = std::make_unique<WatchReader>(*iocs[static_cast<size_t>(i % nthreads)], ctx);
+      w->latencies = &lat[static_cast<size_t>(i % nthreads)];
+      w->total = &total;
+      w->in_headers = true;
+      if (Status st = ConnectTls(s, *w); !st.ok()) {
+        std::printf("  watch %d: %s\n", i, st.message().c_str());
+        failed = true;
+      }
+      readers.push_back(std::move(w));
+    }
+    if (failed)
+      continue;
+    const size_t expected = static_cast<size_t>(o.watchers) * static_cast<size_t>(o.watch_events);
+    double server_cpu0 = ProcessCpuSeconds(s.pid()), client_cpu0 = SelfCpuSeconds();
+    std::string load = LoadAvg();
+    auto t0 = SteadyClock::now();
+    for (auto& w : readers) {
+      if (Status st = SendWatchRequest(s, *w, target); !st.ok()) {
+        std::printf("  %s\n", st.message().c_str());
+        failed = true;
+        break;
+      }
+      w->Read();
+    }
+    std::vector<std::thread> reader_threads;
+    for (auto& ioc : iocs)
+      reader_threads.emplace_back([&ioc] { ioc->run(); });
+    size_t last = 0;
+    auto progress = SteadyClock::now();
+    SteadyClock::time_point t_end;
+    while (true) {
+      size_t n = total.load();
+      if (n >= expected) {
+        t_end = SteadyClock::now();
+        break;
+      }
+      if (n != last) {
+        last = n;
+        progress = SteadyClock::now();
+      } else if (SteadyClock::now() - progress > std::chrono::seconds(30)) {
+        t_end = progress;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    double secs = Seconds(t_end - t0);
+    double server_cpu = ProcessCpuSeconds(s.pid()) - server_cpu0;
+    double client_cpu = SelfCpuSeconds() - client_cpu0;
+    for (auto& w : readers) {
+      boost::system::error_code ec;
+      w->stream.lowest_layer().cancel(ec);
+      w->stream.lowest_layer().close(ec);
+    }
+    for (auto& ioc : iocs)
+      ioc->stop();
+    for (auto& th : reader_threads)
+      th.join();
+    size_t got = total.load();
+    double rate = static_cast<double>(got) / secs;
+    std::printf(
+        "watch replay run %d: %zu/%zu events in %.3f s = %.0f events/s  server CPU %.2f s "
+        "(%.2f us/event)  client CPU %.2f s  load %s\n",
+        run + 1, got, expected, secs, rate, server_cpu,
+        got ? server_cpu * 1e6 / static_cast<double>(got) : 0.0, client_cpu, load.c_str());
+    std::fflush(stdout);
+    if (got == expected) {
+      rep.Add("watch replay (history, batched): events/s to " + std::to_string(o.watchers) +
+                  " watchers",
+              "/s", true, "", rate);
+      rep.Add("watch replay: server CPU per delivered event", "us", false, "",
+              server_cpu * 1e6 / static_cast<double>(got));
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void BenchMemory(const Options& o, Report& rep, const std::string& storage) {
@@ -1050,7 +1202,8 @@ int main(int argc, char** argv) {
   CLI::App app{"End-to-end benchmarks of kcx apiserver (run as a separate process, HTTPS)"};
   app.add_option("--kcx", o.kcx, "kcx binary")->capture_default_str();
   app.add_option("--kubectl", o.kubectl, "kubectl binary")->capture_default_str();
-  app.add_option("--only", o.only, "comma-separated: creates,list,watch,memory,kubectl")
+  app.add_option("--only", o.only,
+                 "comma-separated: creates,list,watch,watch-replay,memory,kubectl")
       ->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where server data dirs are created (on disk)")
       ->capture_default_str();
@@ -1088,6 +1241,8 @@ int main(int argc, char** argv) {
     BenchListAndKubectl(o, rep);
   if (Wants(o, "watch"))
     BenchWatch(o, rep);
+  if (Wants(o, "watch-replay"))
+    BenchWatchReplay(o, rep);
   if (Wants(o, "memory")) {
     BenchMemory(o, rep, "memory");
     BenchMemory(o, rep, "sqlite");
