@@ -192,14 +192,17 @@ TEST(CrashTest, KillDuringWritesKeepsEveryAcknowledgedWrite) {
     // Kill once writes are flowing, at a different point each round.
     int kill_after = 150 + round * 170;
     auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (count.load() < kill_after && Clock::now() < deadline) {
+    while (count.load() < kill_after && Clock::now() < deadline && srv.process().Wait(0) == -1) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    ASSERT_GE(count.load(), kill_after) << "writes did not flow; server stderr:\n"
-                                        << srv.process().err();
+    int exited_early = srv.process().Wait(0);  // -1 while it runs
     srv.process().Signal(SIGKILL);
     for (auto& t : threads)
       t.join();
+    ASSERT_EQ(exited_early, -1) << "kcx apiserver died on its own (exit " << exited_early
+                                << ") after " << count.load() << " creates; stderr:\n"
+                                << srv.process().err();
+    ASSERT_GE(count.load(), kill_after) << "writes did not flow";
     EXPECT_EQ(srv.process().Wait(10000), 128 + SIGKILL);
     counter = counter_acked.load();
     for (const auto& [name, a] : acked)
