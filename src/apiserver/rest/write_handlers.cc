@@ -45,6 +45,15 @@ bool IsYaml(std::string_view ct) {
 
 Result<json::object> ParseBodyObject(const Request& req) {
   std::string_view ct = req.content_type;
+  // Bodies are JSON or YAML; anything else (kubectl's typed clients send protobuf) gets 415 as
+  // from kube-apiserver, not a misleading JSON syntax error. No Content-Type means JSON.
+  std::string_view media = ct.substr(0, ct.find(';'));
+  media = Trim(media);
+  if (!media.empty() && media != "application/json" && !IsYaml(media)) {
+    return Status(Reason::kUnsupportedMediaType,
+                  "the body of the request was in an unknown format - accepted media types "
+                  "include: application/json, application/yaml");
+  }
   Result<json::value> v = IsYaml(ct) ? api::ParseYamlOrJson(req.body) : api::ParseJson(req.body);
   if (!v.ok()) return v.status();
   if (!v->is_object()) return BadRequest("the request body must be a JSON object");
