@@ -408,6 +408,9 @@ TEST_F(RestTest, WatchDeliversChangesAndResumes) {
   EXPECT_EQ(e2->at("type"), "MODIFIED");
   EXPECT_EQ(e3->at("type"), "DELETED");
   EXPECT_EQ(Str(e3->at("object"), {"metadata", "name"}), "w2");
+  // The DELETED object carries the deletion's resourceVersion, newer than every earlier event.
+  EXPECT_GT(std::stoull(Str(e3->at("object"), {"metadata", "resourceVersion"})),
+            std::stoull(Str(e2->at("object"), {"metadata", "resourceVersion"})));
   // Resuming from the MODIFIED event's version replays only the DELETED.
   std::string rv_mod = Str(e2->at("object"), {"metadata", "resourceVersion"});
   WatchReader again(*srv_, cms_ + "?watch=1&resourceVersion=" + rv_mod);

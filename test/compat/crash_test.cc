@@ -266,7 +266,8 @@ TEST(CrashTest, KillDuringWritesKeepsEveryAcknowledgedWrite) {
     again.process().Signal(SIGKILL);
     again.process().Wait(10000);
   }
-  EXPECT_GT(acked.size(), 1000u);
+  // Enough acknowledged writes that every kill lands mid-stream (a floor, not a speed test).
+  EXPECT_GT(acked.size(), 200u);
 }
 
 TEST(CrashTest, SigtermEndsWatchesCleanlyAndExitsZero) {

@@ -34,6 +34,9 @@ struct Request {
   // The first value of a query parameter, or "" if absent.
   std::string_view Query(std::string_view key) const;
   bool HasQuery(std::string_view key) const;
+  // A boolean parameter parsed as Go's strconv.ParseBool does ("1", "t", "T", "TRUE", "true",
+  // "True" are true): clients such as python3-kubernetes send "True".
+  bool QueryBool(std::string_view key) const;
 };
 
 // A streaming watch response: the server writes `Next()` frames until the watch ends.

@@ -37,6 +37,11 @@ std::string_view Request::Query(std::string_view key) const {
 
 bool Request::HasQuery(std::string_view key) const { return query.find(key) != query.end(); }
 
+bool Request::QueryBool(std::string_view key) const {
+  std::string_view v = Query(key);
+  return v == "1" || v == "t" || v == "T" || v == "true" || v == "TRUE" || v == "True";
+}
+
 namespace {
 
 int HexVal(char c) {

@@ -324,6 +324,10 @@ void RestHandler::List(const Request& req, const RequestScope& s, Responder& res
       b += ",\"continue\":\"";
       b += next;
       b += '"';
+      if (result->remaining >= 0) {
+        b += ",\"remainingItemCount\":";
+        b += std::to_string(result->remaining);
+      }
     }
     b += "},\"items\":[";
     for (size_t i = 0; i < result->items.size(); ++i) {
@@ -378,7 +382,7 @@ void RestHandler::Watch(const Request& req, const RequestScope& s, Responder& re
     return;
   }
   std::string_view sie = req.Query("sendInitialEvents");
-  bool send_initial = sie == "true";
+  bool send_initial = req.QueryBool("sendInitialEvents");
   if (send_initial) {
     if (req.Query("resourceVersionMatch") != "NotOlderThan") {
       respond(ErrorResponse(Invalid(
@@ -386,7 +390,7 @@ void RestHandler::Watch(const Request& req, const RequestScope& s, Responder& re
           "resourceVersionMatch to NotOlderThan")));
       return;
     }
-    if (req.Query("allowWatchBookmarks") != "true") {
+    if (!req.QueryBool("allowWatchBookmarks")) {
       respond(ErrorResponse(Invalid(
           "allowWatchBookmarks: Forbidden: sendInitialEvents requires allowWatchBookmarks")));
       return;
@@ -408,13 +412,13 @@ void RestHandler::Watch(const Request& req, const RequestScope& s, Responder& re
               std::uniform_int_distribution<int>(0, opts_.min_request_timeout_s - 1)(rng);
   }
   bool initial = rv_s.empty() || rv_s == "0" || send_initial;
-  if (sie == "false") initial = false;
+  if (!sie.empty() && !send_initial) initial = false;
   uint64_t from = initial ? 0 : *rv;
   // sendInitialEvents=false without a resourceVersion: start at the most recent version.
   if (!initial && rv_s.empty()) from = s.entry->store->CurrentRv();
 
   auto w = std::make_shared<Watcher>(std::move(*filter), initial ? 0 : from, 64u << 20);
-  w->allow_bookmarks = req.Query("allowWatchBookmarks") == "true";
+  w->allow_bookmarks = req.QueryBool("allowWatchBookmarks");
   ResourceEntry* e = s.entry;
   std::function<std::string(uint64_t)> end_bookmark;
   if (send_initial) end_bookmark = [e](uint64_t v) { return BookmarkJson(*e, v, true); };

@@ -74,6 +74,10 @@ void RestHandler::Handle(Request req, Responder respond) {
     Discovery(req, respond);
     return;
   }
+  if (p == "/openapi/v3" || StartsWith(p, "/openapi/v3/")) {
+    OpenApiV3(req, respond);
+    return;
+  }
 
   // /api/v1/... or /apis/<group>/<version>/...
   auto segs = Split(std::string_view(p).substr(1), '/');
@@ -136,8 +140,7 @@ void RestHandler::Handle(Request req, Responder respond) {
 
 void RestHandler::HandleResource(Request& req, RequestScope& s, Responder& respond) {
   const ResourceInfo& info = *s.entry->info;
-  std::string_view w = req.Query("watch");
-  if (w == "true" || w == "1") s.watch = true;
+  if (req.QueryBool("watch")) s.watch = true;
 
   if (!s.subresource.empty()) {
     bool ok = (s.subresource == "status" && info.has_status) ||
@@ -320,6 +323,71 @@ void RestHandler::Discovery(const Request& req, Responder& respond) {
                                          {"groupVersion", group.empty() ? version
                                                                         : group + "/" + version},
                                          {"resources", std::move(resources)}}));
+}
+
+// A minimal OpenAPI v3 description: the index, and per group-version the item path of every
+// resource with its PATCH operation, GVK extension and the query parameters the server honours.
+// kubectl reads it to learn that the server validates fields itself (the fieldValidation
+// parameter) and then skips its own schema download. Schemas are not published yet (so
+// `kubectl explain` has nothing to show); see docs/apiserver.md.
+void RestHandler::OpenApiV3(const Request& req, Responder& respond) {
+  constexpr std::string_view kHash = "kcx-v1";
+  auto groups = registry_->Groups();
+  auto gv_path = [](const std::string& g, const std::string& v) {
+    return g.empty() ? "api/" + v : "apis/" + g + "/" + v;
+  };
+  if (req.path == "/openapi/v3" || req.path == "/openapi/v3/") {
+    json::object paths;
+    for (const auto& g : groups) {
+      for (const auto& v : g.versions) {
+        std::string gp = gv_path(g.group, v);
+        paths[gp] = json::object{
+            {"serverRelativeURL", "/openapi/v3/" + gp + "?hash=" + std::string(kHash)}};
+      }
+    }
+    respond(JsonResponse(200, json::object{{"paths", std::move(paths)}}));
+    return;
+  }
+  std::string want = req.path.substr(std::string_view("/openapi/v3/").size());
+  json::object paths;
+  bool found = false;
+  for (const auto& e : registry_->entries()) {
+    const ResourceInfo& i = *e->info;
+    if (gv_path(i.group, i.version) != want) continue;
+    found = true;
+    std::string base = "/" + want + "/";
+    std::string item = i.namespaced ? base + "namespaces/{namespace}/" + i.resource + "/{name}"
+                                    : base + i.resource + "/{name}";
+    json::array params;
+    for (const char* q : {"dryRun", "fieldManager", "fieldValidation", "force"}) {
+      params.push_back(json::object{{"name", q},
+                                    {"in", "query"},
+                                    {"schema", json::object{{"type", "string"}}},
+                                    {"uniqueItems", true}});
+    }
+    json::object gvk{{"group", i.group}, {"version", i.version}, {"kind", i.kind}};
+    json::object responses{{"200", json::object{{"description", "OK"}}}};
+    json::object op{{"x-kubernetes-action", "patch"},
+                    {"x-kubernetes-group-version-kind", gvk},
+                    {"parameters", params},
+                    {"responses", responses}};
+    json::object put = op;
+    put["x-kubernetes-action"] = "put";
+    json::object get = op;
+    get["x-kubernetes-action"] = "get";
+    get.erase("parameters");
+    paths[item] = json::object{{"get", std::move(get)}, {"put", std::move(put)},
+                               {"patch", std::move(op)}};
+  }
+  if (!found) {
+    respond(ErrorResponse(NotFound("the server could not find the requested resource")));
+    return;
+  }
+  json::object doc{{"openapi", "3.0.0"},
+                   {"info", json::object{{"title", "Kubernetes"}, {"version", "v1.32.0+kcx"}}},
+                   {"paths", std::move(paths)},
+                   {"components", json::object{{"schemas", json::object()}}}};
+  respond(JsonResponse(200, doc));
 }
 
 Status RestHandler::CheckNamespace(const RequestScope& s) const {

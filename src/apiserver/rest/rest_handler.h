@@ -66,6 +66,7 @@ class RestHandler : public Handler {
  private:
   void HandleResource(Request& req, RequestScope& scope, Responder& respond);
   void Discovery(const Request& req, Responder& respond);
+  void OpenApiV3(const Request& req, Responder& respond);
 
   // Reads.
   void Get(const Request& req, const RequestScope& s, Responder& respond);

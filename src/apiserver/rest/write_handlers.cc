@@ -675,6 +675,7 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
     return;
   }
 
+  Record proto = PrepareRecord(*e, obj);
   if (opts.dry_run) {
     return respond(ObjectResponse(
         200, ReturnsDeletedObject(*e)
@@ -689,6 +690,12 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
         if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
         WriteIntent in;
         in.is_delete = true;
+        in.build = [&](uint64_t rv) {
+          Record r = proto;
+          r.json = SerializeWithRv(obj, rv);
+          r.rv = rv;
+          return r;
+        };
         return in;
       },
       [=, this](Result<RecordPtr> r) mutable {

@@ -231,6 +231,13 @@ Result<ListResult> ResourceStore::List(const RecordFilter& filter, uint64_t rv,
   }
   if (!out.next) {
     out.remaining = 0;
+  } else if (overlay.empty() && !filter.extra && !filter.name) {
+    // kube reports remainingItemCount for unfiltered paginated lists; count what is left.
+    int64_t n = 0;
+    for (auto it = slots_.find(*out.next); it != slots_.end() && !past_ns(it->first); ++it) {
+      if (it->second.committed) ++n;
+    }
+    out.remaining = n;
   }
   return out;
 }
@@ -270,7 +277,12 @@ void ResourceStore::Write(
     ev->prev = s.committed;
     if (intent->is_delete) {
       ev->type = EventType::kDeleted;
-      auto tomb = std::make_shared<Record>(*s.committed);
+      std::shared_ptr<Record> tomb;
+      if (intent->build) {
+        tomb = std::make_shared<Record>(intent->build(rv));
+      } else {
+        tomb = std::make_shared<Record>(*s.committed);
+      }
       tomb->rv = rv;
       ev->obj = std::move(tomb);
       slots_.erase(key);
@@ -303,7 +315,12 @@ void ResourceStore::Write(
   s.pending_delete = intent->is_delete;
   RecordPtr deleted_state;
   if (intent->is_delete) {
-    auto tomb = std::make_shared<Record>(*current);
+    std::shared_ptr<Record> tomb;
+    if (intent->build) {
+      tomb = std::make_shared<Record>(intent->build(rv));
+    } else {
+      tomb = std::make_shared<Record>(*current);
+    }
     tomb->rv = rv;
     deleted_state = std::move(tomb);
   }

@@ -125,7 +125,8 @@ struct ListResult {
 struct WriteIntent {
   bool is_delete = false;
   // Builds the final record for the assigned rv. Runs under the store lock: keep it cheap
-  // (set metadata.resourceVersion, serialize). Not called for deletes.
+  // (set metadata.resourceVersion, serialize). For a delete it builds the object's last state
+  // as watchers see it in the DELETED event (stamped with the delete's resourceVersion).
   std::function<Record(uint64_t rv)> build;
 };
 
