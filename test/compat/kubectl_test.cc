@@ -622,7 +622,8 @@ data: {k: v}
 
   auto start = std::chrono::steady_clock::now();
   std::thread release([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    // Long enough for kubectl (discovery, then the watch) to be waiting even on a busy machine.
+    std::this_thread::sleep_for(std::chrono::milliseconds(4000));
     auto conn = srv_->Connect();
     client::HttpRequest req;
     req.method = "PATCH";
@@ -638,7 +639,7 @@ data: {k: v}
   release.join();
   EXPECT_EQ(w.exit_code, 0) << Describe(w);
   EXPECT_EQ(w.out, "configmap/held condition met\n");
-  EXPECT_GE(waited, std::chrono::milliseconds(1400));
+  EXPECT_GE(waited, std::chrono::milliseconds(3900));
   EXPECT_EQ(srv_->Call("GET", "/api/v1/namespaces/default/configmaps/held").code, 404);
 
   // Waiting for an object that does not exist returns at once (kubectl treats it as deleted),
