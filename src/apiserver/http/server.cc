@@ -162,7 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool ending_ = false;   // deadline passed or client went away
   bool finished_ = false;
   std::vector<std::shared_ptr<const std::string>> frames_;
-  std::vector<asio::const_buffer> bufs_;
+  std::string out_;  // the chunk being written (reused between flushes)
   char size_line_[32];
   char probe_[1];
 };
@@ -425,18 +425,21 @@ void Session::Pump() {
     if (!more) FinishWatch();
     return;  // wait for the next wake-up
   }
+  // One contiguous chunk per flush: the TLS layer then fills whole 16 KiB records and each
+  // sendmsg carries many events, instead of one small write per event buffer.
   size_t total = 0;
   for (auto& f : frames_) total += f->size();
   int n = std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", total);
-  bufs_.clear();
-  bufs_.emplace_back(size_line_, static_cast<size_t>(n));
-  for (auto& f : frames_) bufs_.emplace_back(f->data(), f->size());
-  bufs_.emplace_back("\r\n", 2);
+  out_.clear();
+  out_.reserve(total + static_cast<size_t>(n) + 2);
+  out_.append(size_line_, static_cast<size_t>(n));
+  for (auto& f : frames_) out_.append(*f);
+  out_.append("\r\n", 2);
+  frames_.clear();
   writing_ = true;
-  asio::async_write(stream_, bufs_,
+  asio::async_write(stream_, asio::buffer(out_),
                     [self = shared_from_this(), more](boost::system::error_code ec, size_t) {
                       self->writing_ = false;
-                      self->frames_.clear();
                       if (ec || !more) self->ending_ = true;
                       self->Pump();
                     });
