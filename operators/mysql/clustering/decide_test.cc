@@ -51,6 +51,34 @@ TEST(DecideState, Offline) {
   EXPECT_EQ(DecideState(cs), ClusterState::kOffline);
 }
 
+TEST(DecideState, CloningFromAnExternalSource) {
+  auto cs = Healthy(3);
+  cs.clone.source_configured = true;
+  cs.clone.state = "In Progress";
+  EXPECT_EQ(DecideState(cs), ClusterState::kCloning);
+  cs.clone.state = "";
+  cs.clone.primary_empty = true;
+  EXPECT_EQ(DecideState(cs), ClusterState::kCloning);
+  cs.clone.primary_empty = false;
+  EXPECT_EQ(DecideState(cs), ClusterState::kHealthy);
+  cs.clone.state = "Completed";
+  cs.instances[0].status.reset();  // primary unreachable while cloning
+  EXPECT_EQ(DecideState(cs), ClusterState::kCloning);
+  cs.clone.cloned = true;  // once cloned, the ordinary rules apply
+  EXPECT_NE(DecideState(cs), ClusterState::kCloning);
+}
+
+TEST(DecideState, RestoringUntilRestored) {
+  auto cs = Healthy(3);
+  cs.restore.requested = true;
+  EXPECT_EQ(DecideState(cs), ClusterState::kRestoring);
+  cs.restore.restored = true;
+  EXPECT_EQ(DecideState(cs), ClusterState::kHealthy);
+  cs.offline = true;  // Offline wins over everything
+  cs.restore.restored = false;
+  EXPECT_EQ(DecideState(cs), ClusterState::kOffline);
+}
+
 TEST(DecideState, ReadOnlyPrimaryIsIncomplete) {
   auto cs = Healthy(3);
   cs.instances[0].status->read_only = true;

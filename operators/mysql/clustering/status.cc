@@ -111,6 +111,18 @@ bool PrimaryLostData(const ClusterStatus& cs) {
 ClusterState DecideState(const ClusterStatus& cs) {
   if (cs.offline)
     return ClusterState::kOffline;
+  // MOCO: Cloning while the initial clone from an external source has not completed (primary
+  // unreachable, clone not Completed, or no clone row and still empty).
+  if (cs.clone.source_configured && !cs.clone.cloned) {
+    bool reachable = cs.size() > 0 && cs.Primary().status.has_value();
+    if (!reachable || (!cs.clone.state.empty() && cs.clone.state != "Completed") ||
+        (cs.clone.state.empty() && cs.clone.primary_empty)) {
+      return ClusterState::kCloning;
+    }
+  }
+  // MOCO: Restoring while a requested restore has not finished.
+  if (cs.restore.requested && !cs.restore.restored)
+    return ClusterState::kRestoring;
   const int n = cs.size();
   const auto& p = cs.Primary();
   const bool primary_ok = p.status.has_value() && !PrimaryLostData(cs);

@@ -23,6 +23,19 @@ struct ClusterStatus {
   int primary = 0;
   uint32_t server_id_base = 0;
   bool offline = false;
+  // Inputs of MOCO's Cloning and Restoring states. They come from the cluster's spec and status
+  // (the operator fills them: replicationSourceSecretName / status.cloned, restore /
+  // status.restoredTime); the standalone mode has neither and leaves them unset.
+  struct Clone {
+    bool source_configured = false;  // the primary clones from an external source first
+    bool cloned = false;             // status.cloned: the initial clone finished
+    std::string state;               // the primary's clone_status.STATE ("" if no row)
+    bool primary_empty = false;      // the primary has an empty executed GTID set
+  } clone;
+  struct Restore {
+    bool requested = false;  // spec.restore is set
+    bool restored = false;   // status.restoredTime is set
+  } restore;
   std::vector<InstanceView> instances;
 
   int size() const { return static_cast<int>(instances.size()); }
