@@ -647,7 +647,11 @@ data: {k: v}
   Ok({"create", "-f", "-"}, ConfigMapYaml("stays"));
   auto timeout = Run({"wait", "--for=delete", "cm/stays", "--timeout=1s"});
   EXPECT_EQ(timeout.exit_code, 1);
-  EXPECT_EQ(timeout.err, "error: timed out waiting for the condition on configmaps/stays\n");
+  // client-go may also warn about a "very short watch" when the 1 s timeout ends its watch; that
+  // warning is kubectl's own and appears against real clusters too.
+  EXPECT_NE(timeout.err.find("error: timed out waiting for the condition on configmaps/stays\n"),
+            std::string::npos)
+      << timeout.err;
 }
 
 TEST_F(KubectlTest, ApiResources) {
