@@ -177,6 +177,14 @@ Status ApiServer::Start() {
     return BadRequest("durable storage needs --data-dir");
   }
   std::vector<std::string> hosts = {o.bind_address};
+  m.kubeconfig = o.kubeconfig_path.empty() && !o.data_dir.empty() ? o.data_dir + "/kubeconfig"
+                                                                  : o.kubeconfig_path;
+  if (!m.kubeconfig.empty()) {
+    // A kubeconfig left by an earlier run points at its old port: remove it so that a script
+    // waiting for the file only ever sees this server's.
+    std::error_code ec;
+    std::filesystem::remove(m.kubeconfig, ec);
+  }
   if (!o.data_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.data_dir, ec);
@@ -260,8 +268,6 @@ Status ApiServer::Start() {
   m.ns_thread = std::thread([this] { impl_->NamespaceLoop(); });
   m.started = true;
 
-  m.kubeconfig = o.kubeconfig_path.empty() && !o.data_dir.empty() ? o.data_dir + "/kubeconfig"
-                                                                  : o.kubeconfig_path;
   if (!m.kubeconfig.empty()) {
     KubeconfigSpec k;
     k.server_url = url();
