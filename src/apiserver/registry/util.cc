@@ -250,38 +250,10 @@ bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool MatchesDns1123Label(std::string_view s) {
-  if (s.empty())
-    return false;
-  if (!IsLowerAlnum(s.front()) || !IsLowerAlnum(s.back()))
-    return false;
-  for (char c : s) {
-    if (!IsLowerAlnum(c) && c != '-')
-      return false;
-  }
-  return true;
-}
-
 std::string MaxLenMsg(size_t n) {
   return "must be no more than " + std::to_string(n) + " characters";
 }
 
-constexpr std::string_view kDns1123LabelMsg =
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
-    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
-    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-constexpr std::string_view kDns1123SubdomainMsg =
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
-    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-constexpr std::string_view kDns1035LabelMsg =
-    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "
-    "'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-constexpr std::string_view kQualifiedNameMsg =
-    "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
-    "with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 constexpr std::string_view kLabelValueMsg =
     "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
     "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value', "
@@ -302,79 +274,9 @@ bool MatchesQualifiedPart(std::string_view s) {
 }
 }  // namespace
 
-std::vector<std::string> IsDns1123Label(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 63)
-    errs.push_back(MaxLenMsg(63));
-  if (!MatchesDns1123Label(s))
-    errs.emplace_back(kDns1123LabelMsg);
-  return errs;
-}
 
-std::vector<std::string> IsDns1123Subdomain(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 253)
-    errs.push_back(MaxLenMsg(253));
-  bool ok = !s.empty();
-  if (ok) {
-    for (std::string_view part : Split(s, '.')) {
-      if (!MatchesDns1123Label(part)) {
-        ok = false;
-        break;
-      }
-    }
-  }
-  if (!ok)
-    errs.emplace_back(kDns1123SubdomainMsg);
-  return errs;
-}
 
-std::vector<std::string> IsDns1035Label(std::string_view s) {
-  std::vector<std::string> errs;
-  if (s.size() > 63)
-    errs.push_back(MaxLenMsg(63));
-  bool ok = !s.empty() && s.front() >= 'a' && s.front() <= 'z' && IsLowerAlnum(s.back());
-  for (char c : s) {
-    if (!IsLowerAlnum(c) && c != '-')
-      ok = false;
-  }
-  if (!ok)
-    errs.emplace_back(kDns1035LabelMsg);
-  return errs;
-}
 
-std::vector<std::string> IsQualifiedName(std::string_view s) {
-  std::vector<std::string> errs;
-  std::string_view name = s;
-  size_t slash = s.find('/');
-  if (slash != std::string_view::npos) {
-    if (s.find('/', slash + 1) != std::string_view::npos) {
-      errs.push_back(
-          "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must "
-          "start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or "
-          "'123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') "
-          "with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
-      return errs;
-    }
-    std::string_view prefix = s.substr(0, slash);
-    name = s.substr(slash + 1);
-    if (prefix.empty()) {
-      errs.push_back("prefix part must be non-empty");
-    } else {
-      for (auto& e : IsDns1123Subdomain(prefix))
-        errs.push_back("prefix part " + e);
-    }
-  }
-  if (name.empty()) {
-    errs.push_back("name part must be non-empty");
-  } else {
-    if (name.size() > 63)
-      errs.push_back("name part " + MaxLenMsg(63));
-    if (!MatchesQualifiedPart(name))
-      errs.emplace_back(kQualifiedNameMsg);
-  }
-  return errs;
-}
 
 std::vector<std::string> IsConfigMapKey(std::string_view s) {
   std::vector<std::string> errs;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/validation.h"
 #include "apiserver/registry/resource_info.h"
 #include "common/status.h"
 
@@ -76,10 +77,11 @@ class Errors {
 };
 
 // ---- Name and key rules (messages as k8s.io/apimachinery/pkg/util/validation) ----
-std::vector<std::string> IsDns1123Label(std::string_view s);
-std::vector<std::string> IsDns1123Subdomain(std::string_view s);
-std::vector<std::string> IsDns1035Label(std::string_view s);
-std::vector<std::string> IsQualifiedName(std::string_view s);
+// The name checks live in src/api/validation.h; the registry uses them unqualified.
+using api::IsDns1035Label;
+using api::IsDns1123Label;
+using api::IsDns1123Subdomain;
+using api::IsQualifiedName;
 std::vector<std::string> IsConfigMapKey(std::string_view s);
 std::vector<std::string> IsValidPortName(std::string_view s);  // IANA_SVC_NAME
 bool IsValidIp(std::string_view s);

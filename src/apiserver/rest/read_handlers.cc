@@ -158,6 +158,12 @@ class RestWatchStream : public WatchStream {
   std::atomic<bool> stopped_{false};
 };
 
+Response NotAcceptableResponse() {
+  return ErrorResponse(Status(Reason::kNotAcceptable,
+                              "only the following media types are accepted: application/json, "
+                              "application/json;as=Table;v=v1;g=meta.k8s.io"));
+}
+
 // A watch that immediately reports one error event (e.g. 410 too old resource version).
 class ErrorWatchStream : public WatchStream {
  public:
@@ -181,9 +187,7 @@ class ErrorWatchStream : public WatchStream {
 void RestHandler::Get(const Request& req, const RequestScope& s, Responder& respond) {
   OutputKind kind = NegotiateOutput(req.accept, false);
   if (kind == OutputKind::kUnacceptable) {
-    respond(ErrorResponse(Status(Reason::kNotAcceptable,
-                                 "only the following media types are accepted: application/json, "
-                                 "application/json;as=Table;v=v1;g=meta.k8s.io")));
+    respond(NotAcceptableResponse());
     return;
   }
   RecordPtr r = s.entry->store->Get(s.entry->Key(s.ns, s.name));
@@ -216,9 +220,7 @@ void RestHandler::Get(const Request& req, const RequestScope& s, Responder& resp
 void RestHandler::List(const Request& req, const RequestScope& s, Responder& respond) {
   OutputKind kind = NegotiateOutput(req.accept, true);
   if (kind == OutputKind::kUnacceptable) {
-    respond(ErrorResponse(Status(Reason::kNotAcceptable,
-                                 "only the following media types are accepted: application/json, "
-                                 "application/json;as=Table;v=v1;g=meta.k8s.io")));
+    respond(NotAcceptableResponse());
     return;
   }
   auto filter = BuildFilter(req, s);
@@ -364,9 +366,7 @@ void RestHandler::List(const Request& req, const RequestScope& s, Responder& res
 void RestHandler::Watch(const Request& req, const RequestScope& s, Responder& respond) {
   OutputKind kind = NegotiateOutput(req.accept, false);
   if (kind == OutputKind::kUnacceptable) {
-    respond(ErrorResponse(Status(Reason::kNotAcceptable,
-                                 "only the following media types are accepted: application/json, "
-                                 "application/json;as=Table;v=v1;g=meta.k8s.io")));
+    respond(NotAcceptableResponse());
     return;
   }
   auto filter = BuildFilter(req, s);

@@ -177,6 +177,17 @@ Response ObjectResponse(int code, std::string body) {
 }
 
 
+// The WriteIntent::build of a write: the prepared record with `obj` serialized at the assigned
+// resourceVersion. Captures by reference; the store calls it synchronously inside Write.
+std::function<Record(uint64_t)> BuildRecord(const Record& proto, json::object& obj) {
+  return [&proto, &obj](uint64_t rv) {
+    Record r = proto;
+    r.json = SerializeWithRv(obj, rv);
+    r.rv = rv;
+    return r;
+  };
+}
+
 // One try at storing a new object. With generateName, a name collision retries with a fresh
 // random suffix, as kube-apiserver does.
 void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::object> obj,
@@ -204,12 +215,7 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
       [&](const RecordPtr& cur) -> Result<WriteIntent> {
         if (cur) return AlreadyExistsError(*e, nm);
         WriteIntent in;
-        in.build = [&](uint64_t rv) {
-          Record r = proto;
-          r.json = SerializeWithRv(o, rv);
-          r.rv = rv;
-          return r;
-        };
+        in.build = BuildRecord(proto, o);
         return in;
       },
       [e, ns, obj, generate_name, name, attempt, dry,
@@ -500,12 +506,7 @@ void RestHandler::RunUpdate(
         if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
         WriteIntent in;
         in.is_delete = do_delete;
-        in.build = [&](uint64_t rv) {
-          Record r = proto;
-          r.json = SerializeWithRv(*res, rv);
-          r.rv = rv;
-          return r;
-        };
+        in.build = BuildRecord(proto, *res);
         return in;
       },
       [=, this](Result<RecordPtr> r) mutable {
@@ -656,12 +657,7 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
           if (!latest) return NotFoundError(*e, name);
           if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
           WriteIntent in;
-          in.build = [&](uint64_t rv) {
-            Record r = proto;
-            r.json = SerializeWithRv(*res, rv);
-            r.rv = rv;
-            return r;
-          };
+          in.build = BuildRecord(proto, *res);
           return in;
         },
         [=, this](Result<RecordPtr> r) mutable {
@@ -690,12 +686,7 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
         if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
         WriteIntent in;
         in.is_delete = true;
-        in.build = [&](uint64_t rv) {
-          Record r = proto;
-          r.json = SerializeWithRv(obj, rv);
-          r.rv = rv;
-          return r;
-        };
+        in.build = BuildRecord(proto, obj);
         return in;
       },
       [=, this](Result<RecordPtr> r) mutable {
