@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +100,13 @@ struct ResourceInfo {
   std::function<boost::json::array(const boost::json::object& obj,
                                    std::chrono::system_clock::time_point now)>
       row_fn;
+
+  // Custom resources (served from a CustomResourceDefinition). They reject strategic merge
+  // patch with 415, as kube-apiserver does.
+  bool custom_resource = false;
+  // Custom resources: this version's openAPIV3Schema (structural), from which validation,
+  // pruning, defaulting and the server-side-apply merge schema are derived. Null otherwise.
+  std::shared_ptr<const boost::json::object> openapi_schema;
 };
 
 // All built-in types, in a stable order. The returned reference is valid forever.
