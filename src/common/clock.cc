@@ -9,6 +9,11 @@ class RealClockImpl : public Clock {
 };
 }  // namespace
 
+void Clock::WaitUntil(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
+                      MonoTime deadline) const {
+  cv.wait_until(lock, deadline);
+}
+
 Clock& RealClock() {
   static RealClockImpl clock;
   return clock;
@@ -29,9 +34,26 @@ Clock::WallTime FakeClock::WallNow() const {
 }
 
 void FakeClock::Advance(std::chrono::nanoseconds d) {
+  std::multiset<std::condition_variable_any*> waiters;
+  {
+    std::lock_guard l(mu_);
+    mono_ += d;
+    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+    waiters = waiters_;
+  }
+  for (auto* cv : waiters) cv->notify_all();
+}
+
+void FakeClock::WaitUntil(std::condition_variable_any& cv, std::unique_lock<std::mutex>& lock,
+                          MonoTime deadline) const {
+  {
+    std::lock_guard l(mu_);
+    if (mono_ >= deadline) return;
+    waiters_.insert(&cv);
+  }
+  cv.wait_for(lock, std::chrono::milliseconds(1));
   std::lock_guard l(mu_);
-  mono_ += d;
-  wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  waiters_.erase(waiters_.find(&cv));
 }
 
 }  // namespace kcx
