@@ -42,6 +42,10 @@ void Object::Index(const json::object& obj) {
   generation_ = api::GetInt(*meta, "generation", 0);
   deleting_ = !api::GetString(*meta, "deletionTimestamp").empty();
   labels_ = api::LabelSetFromJson(meta->if_contains("labels"));
+  if (const json::object* ann = api::GetObject(*meta, "annotations"); ann && !ann->empty()) {
+    // Key order is the server's serialization order, which is stable for one object.
+    annotations_hash_ = std::hash<std::string>()(json::serialize(*ann)) | 1;
+  }
   if (const json::array* refs = api::GetArray(*meta, "ownerReferences")) {
     for (const auto& r : *refs) {
       const json::object* ro = r.if_object();

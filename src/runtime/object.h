@@ -47,6 +47,8 @@ class Object {
   bool deleting() const { return deleting_; }
   const api::LabelSet& labels() const { return labels_; }
   const std::optional<ControllerRef>& controller() const { return controller_; }
+  // A hash of metadata.annotations (0 when there are none), to detect changes cheaply.
+  uint64_t annotations_hash() const { return annotations_hash_; }
   // "namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).
   std::string Key() const;
 
@@ -66,6 +68,7 @@ class Object {
   bool deleting_ = false;
   api::LabelSet labels_;
   std::optional<ControllerRef> controller_;
+  uint64_t annotations_hash_ = 0;
 };
 
 // "namespace/name" or "name".
