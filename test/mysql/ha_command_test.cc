@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "operators/mysql/ha/http_server.h"
+#include "net/http_server.h"
 #include "test/mysql/harness.h"
 
 namespace kcx::mysql::testing {
@@ -21,8 +21,8 @@ using namespace std::chrono_literals;
 
 int FreePort() {
   // Bind port 0 through the HTTP server helper to learn a free port, then release it.
-  ha::HttpServer s;
-  if (!s.Start("127.0.0.1", 0, [](const ha::HttpRequest&) { return ha::HttpResponse{}; }).ok())
+  net::HttpServer s;
+  if (!s.Start("127.0.0.1", 0, [](const net::HttpRequest&) { return net::HttpResponse{}; }).ok())
     return 0;
   int p = s.port();
   s.Stop();
@@ -60,7 +60,7 @@ TEST(MysqlHaCommand, RunsSwitchesOverAndStops) {
   bool healthy = false;
   for (int i = 0; i < 600 && !healthy; ++i) {
     std::this_thread::sleep_for(100ms);
-    auto r = ha::HttpCall("127.0.0.1", port, "GET", "/status");
+    auto r = net::HttpCall("127.0.0.1", port, "GET", "/status");
     if (r.ok() && r->body.find("\"state\":\"Healthy\"") != std::string::npos)
       healthy = true;
   }

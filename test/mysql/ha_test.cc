@@ -16,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 boost::json::object Status(int port) {
-  auto r = ha::HttpCall("127.0.0.1", port, "GET", "/status");
+  auto r = net::HttpCall("127.0.0.1", port, "GET", "/status");
   if (!r.ok() || r->status != 200)
     return {};
   return boost::json::parse(r->body).as_object();
@@ -55,18 +55,18 @@ TEST(MysqlHa, StandaloneServiceServesStatusMetricsAndSwitchover) {
       port, [](const auto& s) { return s.at("state").as_string() == "Healthy"; }, 60s))
       << boost::json::serialize(Status(port));
 
-  auto m = ha::HttpCall("127.0.0.1", port, "GET", "/metrics");
+  auto m = net::HttpCall("127.0.0.1", port, "GET", "/metrics");
   ASSERT_TRUE(m.ok());
   EXPECT_NE(m->body.find("moco_cluster_healthy{name=\"standalone\",namespace=\"\"} 1"),
             std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("moco_cluster_processing_time_seconds_bucket"), std::string::npos);
   // No password ever appears in the HTTP output.
-  auto st = ha::HttpCall("127.0.0.1", port, "GET", "/status");
+  auto st = net::HttpCall("127.0.0.1", port, "GET", "/status");
   EXPECT_EQ(st->body.find(cfg.passwords.Get(SystemUser::kRepl)), std::string::npos);
-  EXPECT_EQ(ha::HttpCall("127.0.0.1", port, "POST", "/switchover?to=7")->status, 400);
+  EXPECT_EQ(net::HttpCall("127.0.0.1", port, "POST", "/switchover?to=7")->status, 400);
 
-  auto r = ha::HttpCall("127.0.0.1", port, "POST", "/switchover?to=2");
+  auto r = net::HttpCall("127.0.0.1", port, "POST", "/switchover?to=2");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 202);
   ASSERT_TRUE(WaitFor(

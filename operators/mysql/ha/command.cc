@@ -49,7 +49,7 @@ int RunSwitchover(const std::string& config_path, int to, int timeout_s) {
   std::string target = "/switchover";
   if (to >= 0)
     target += "?to=" + std::to_string(to);
-  auto r = mysql::ha::HttpCall(cfg->listen_host, cfg->listen_port, "POST", target);
+  auto r = net::HttpCall(cfg->listen_host, cfg->listen_port, "POST", target);
   if (!r.ok()) {
     std::cerr << "kcx mysql ha switchover: " << r.status().ToString() << "\n";
     return 1;
@@ -68,7 +68,7 @@ int RunSwitchover(const std::string& config_path, int to, int timeout_s) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto s = mysql::ha::HttpCall(cfg->listen_host, cfg->listen_port, "GET", "/status");
+    auto s = net::HttpCall(cfg->listen_host, cfg->listen_port, "GET", "/status");
     if (!s.ok())
       continue;
     boost::system::error_code ec;

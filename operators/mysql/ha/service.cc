@@ -31,7 +31,7 @@ Status HaService::Start() {
   manager_ =
       std::make_unique<clustering::ClusterManager>(this, this, ops_.get(), watchers_.get(), mo);
   KCX_RETURN_IF_ERROR(http_.Start(config_.listen_host, config_.listen_port,
-                                  [this](const HttpRequest& r) { return Handle(r); }));
+                                  [this](const net::HttpRequest& r) { return Handle(r); }));
   log::Info("mysql ha: cluster {} with {} instances; primary {}; http on {}:{}", config_.name,
             config_.instances.size(), state_.current_primary, config_.listen_host, http_.port());
   manager_->Start();
@@ -134,7 +134,7 @@ std::string HaService::MetricsText() const {
   return out;
 }
 
-HttpResponse HaService::Handle(const HttpRequest& req) {
+net::HttpResponse HaService::Handle(const net::HttpRequest& req) {
   std::string path = req.target.substr(0, req.target.find('?'));
   std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);

@@ -14,7 +14,7 @@
 #include "operators/mysql/clustering/watcher.h"
 #include "operators/mysql/db/sql_operator.h"
 #include "operators/mysql/ha/config.h"
-#include "operators/mysql/ha/http_server.h"
+#include "net/http_server.h"
 
 namespace kcx::mysql::ha {
 
@@ -39,7 +39,7 @@ class HaService : public clustering::ClusterSource, public clustering::ClusterRe
   std::string MetricsText() const;
 
  private:
-  HttpResponse Handle(const HttpRequest& req);
+  net::HttpResponse Handle(const net::HttpRequest& req);
 
   HaConfig config_;
   mutable std::mutex mu_;
@@ -48,7 +48,7 @@ class HaService : public clustering::ClusterSource, public clustering::ClusterRe
   std::unique_ptr<SqlOperatorFactory> ops_;
   std::unique_ptr<clustering::SqlWatcherFactory> watchers_;
   std::unique_ptr<clustering::ClusterManager> manager_;
-  HttpServer http_;
+  net::HttpServer http_;
 };
 
 }  // namespace kcx::mysql::ha

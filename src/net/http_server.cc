@@ -1,10 +1,10 @@
-#include "operators/mysql/ha/http_server.h"
+#include "net/http_server.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace kcx::mysql::ha {
+namespace kcx::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -31,7 +31,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.version(11);
     res_.result(static_cast<http::status>(out.status));
     res_.set(http::field::content_type, out.content_type);
-    res_.set(http::field::server, "kcx-mysql-ha");
+    res_.set(http::field::server, "kcx");
     res_.keep_alive(false);
     res_.body() = std::move(out.body);
     res_.prepare_payload();
@@ -125,4 +125,4 @@ Result<HttpResponse> HttpCall(const std::string& host, int port, const std::stri
   }
 }
 
-}  // namespace kcx::mysql::ha
+}  // namespace kcx::net

@@ -1,6 +1,6 @@
 #pragma once
 
-// A minimal HTTP/1.1 server for loopback (Boost.Beast, plain TCP): one I/O thread, one request
+// A minimal HTTP/1.1 server (Boost.Beast, plain TCP): one I/O thread, one request
 // per connection. Enough for /metrics scrapes, a status endpoint and a switchover request.
 
 #include <functional>
@@ -10,7 +10,7 @@
 
 #include "common/status.h"
 
-namespace kcx::mysql::ha {
+namespace kcx::net {
 
 struct HttpRequest {
   std::string method;  // "GET", "POST"
@@ -46,4 +46,4 @@ class HttpServer {
 Result<HttpResponse> HttpCall(const std::string& host, int port, const std::string& method,
                               const std::string& target, const std::string& body = "");
 
-}  // namespace kcx::mysql::ha
+}  // namespace kcx::net
