@@ -264,21 +264,60 @@ Status MergeMap(json::object& original, json::object patch, const PatchMeta* met
 Result<json::array> MergeSliceHandler(json::array original, json::array patch,
                                       const PatchField* field, bool is_delete_list);
 
-// A patch value for a field the original does not have (or has with another type): merged
-// into an empty value, so its directives apply and its nulls go, as decoding into the Go type
-// does on a real server.
-Result<json::value> Fresh(json::value patch, const PatchField* field) {
-  if (json::object* o = patch.if_object()) {
-    json::object out(o->storage());
-    KCX_RETURN_IF_ERROR(MergeMap(out, std::move(*o), field ? field->type : nullptr));
-    return json::value(std::move(out));
+bool IsDirectiveKey(std::string_view k) {
+  return k == kDirectiveMarker || k == kRetainKeys || StartsWith(k, kSetElementOrderPrefix) ||
+         StartsWith(k, kDeleteFromPrimitiveListPrefix);
+}
+
+// A patch value stored as it is (a replaced list or map, an appended list item): kube stores it
+// verbatim and decoding into the Go type then drops null members and the directive keys it
+// does not know. kcx keeps objects as JSON, so it drops them here.
+void DecodeClean(json::value& v) {
+  if (json::object* o = v.if_object()) {
+    for (auto it = o->begin(); it != o->end();) {
+      if (it->value().is_null() || IsDirectiveKey(it->key())) {
+        it = o->erase(it);
+      } else {
+        DecodeClean(it->value());
+        ++it;
+      }
+    }
+  } else if (json::array* a = v.if_array()) {
+    for (auto& e : *a)
+      DecodeClean(e);
   }
-  if (json::array* a = patch.if_array()) {
-    KCX_ASSIGN_OR_RETURN(json::array out,
-                         MergeSliceHandler(json::array(a->storage()), std::move(*a), field, false));
-    return json::value(std::move(out));
+}
+
+// kube's removeDirectives for a value the original lacks (or has with another type): maps that
+// carry `$patch` go, as values and as list elements. Returns false if `v` itself goes.
+bool RemoveDirectives(json::value& v) {
+  if (json::object* o = v.if_object()) {
+    if (o->contains(kDirectiveMarker))
+      return false;
+    for (auto it = o->begin(); it != o->end();) {
+      if (RemoveDirectives(it->value())) {
+        ++it;
+      } else {
+        it = o->erase(it);
+      }
+    }
+  } else if (json::array* a = v.if_array()) {
+    a->erase(
+        std::remove_if(a->begin(), a->end(), [](json::value& e) { return !RemoveDirectives(e); }),
+        a->end());
   }
-  return patch;
+  return true;
+}
+
+// Sets original[key] to a value the original did not have there: nulls discarded, directives
+// removed (discardNullValuesFromPatch + removeDirectives), then what decoding drops.
+void SetNew(json::object& original, std::string_view key, json::value v) {
+  if (!RemoveDirectives(v)) {
+    original.erase(key);
+    return;
+  }
+  DecodeClean(v);
+  original[key] = std::move(v);
 }
 
 // mergeSliceWithSpecialElements + mergeSliceWithoutSpecialElements + the ordering, for a list
@@ -318,9 +357,8 @@ Result<json::array> MergeMapList(json::array original, json::array patch, const 
   if (replace) {
     original = std::move(plain);
     plain = json::array();
-    for (auto& v : original) {
-      KCX_ASSIGN_OR_RETURN(v, Fresh(std::move(v), nullptr));
-    }
+    for (auto& v : original)
+      DecodeClean(v);
   }
 
   // Server order: the live list after deletions (items without the key have no position).
@@ -351,10 +389,9 @@ Result<json::array> MergeMapList(json::array original, json::array patch, const 
       json::value& target = original[it->second];
       KCX_RETURN_IF_ERROR(MergeMap(target.get_object(), std::move(o), elem));
     } else {
-      PatchField f{kPatchStrategyNone, "", elem};
-      KCX_ASSIGN_OR_RETURN(json::value fresh, Fresh(std::move(v), &f));
+      DecodeClean(v);
       position.emplace(std::move(id), original.size());
-      original.push_back(std::move(fresh));
+      original.push_back(std::move(v));
     }
   }
   return NormalizeElementOrder(std::move(original), patch_order, server_order, merge_key, true);
@@ -409,13 +446,9 @@ Result<json::array> MergeSliceHandler(json::array original, json::array patch,
                       field ? std::string_view(field->merge_key) : std::string_view(),
                       is_delete_list, elem ? std::string_view(elem->name()) : "list");
   }
-  // Replaced; the elements are taken as a new value each.
-  PatchField f{kPatchStrategyNone, "", elem};
-  for (auto& v : patch) {
-    if (v.is_object() || v.is_array()) {
-      KCX_ASSIGN_OR_RETURN(v, Fresh(std::move(v), &f));
-    }
-  }
+  // Replaced by the patch's list.
+  for (auto& v : patch)
+    DecodeClean(v);
   return patch;
 }
 
@@ -495,13 +528,14 @@ Status MergeSetElementOrder(json::object& original, json::object& patch, const P
     KCX_RETURN_IF_ERROR(ValidatePatchWithSetOrderList(patch_list, order, merge_key));
     KCX_ASSIGN_OR_RETURN(json::kind kind, SliceElementKind(original_list, patch_list));
     bool maps = kind == json::kind::object;
-    // The live order, before the merge (as kube keeps it).
-    std::vector<std::string> server_order;
-    if (maps && merge_key.empty()) {
-      return BadRequest("cannot merge lists without merge key for " + field);
+    // The live order, before the merge (as kube keeps it). A list of maps without a merge key
+    // (one this server replaces) has no identities to order by: it is taken as merged.
+    bool ordered = !(maps && merge_key.empty());
+    std::vector<std::string> server_order, patch_order;
+    if (ordered) {
+      KCX_ASSIGN_OR_RETURN(server_order, ItemIds(original_list, merge_key, maps));
+      KCX_ASSIGN_OR_RETURN(patch_order, ItemIds(order, merge_key, maps));
     }
-    KCX_ASSIGN_OR_RETURN(server_order, ItemIds(original_list, merge_key, maps));
-    KCX_ASSIGN_OR_RETURN(auto patch_order, ItemIds(order, merge_key, maps));
     json::array merged;
     if (ov && !pv) {
       merged = std::move(ov->get_array());
@@ -510,7 +544,7 @@ Status MergeSetElementOrder(json::object& original, json::object& patch, const P
                            MergeSliceHandler(ov ? std::move(ov->get_array()) : json::array(),
                                              std::move(pv->get_array()), f, false));
     }
-    if (!merged.empty()) {
+    if (ordered && !merged.empty()) {
       KCX_ASSIGN_OR_RETURN(merged, NormalizeElementOrder(std::move(merged), patch_order,
                                                          server_order, merge_key, maps));
     }
@@ -530,16 +564,15 @@ Status MergeField(json::object& original, std::string_view key, json::value patc
   const PatchField* f = meta ? meta->Field(key) : nullptr;
   auto it = original.find(key);
   if (it == original.end()) {
-    if (!is_delete_list) {
-      KCX_ASSIGN_OR_RETURN(json::value v, Fresh(std::move(patch_value), f));
-      original[key] = std::move(v);
-    }
+    if (!is_delete_list)
+      SetNew(original, key, std::move(patch_value));
     return Status::Ok();
   }
   json::value& ov = it->value();
   if (ov.is_object() && patch_value.is_object()) {
     if (f && (f->strategy & kPatchStrategyReplace)) {
-      KCX_ASSIGN_OR_RETURN(ov, Fresh(std::move(patch_value), f));
+      ov = std::move(patch_value);
+      DecodeClean(ov);
       return Status::Ok();
     }
     return MergeMap(ov.get_object(), std::move(patch_value.get_object()), f ? f->type : nullptr);
@@ -551,9 +584,8 @@ Status MergeField(json::object& original, std::string_view key, json::value patc
     ov = std::move(merged);
     return Status::Ok();
   }
-  if (is_delete_list)
-    return Status::Ok();
-  KCX_ASSIGN_OR_RETURN(ov, Fresh(std::move(patch_value), f));
+  if (!is_delete_list)
+    SetNew(original, key, std::move(patch_value));
   return Status::Ok();
 }
 
@@ -561,10 +593,9 @@ Status MergeField(json::object& original, std::string_view key, json::value patc
 Status MergeMap(json::object& original, json::object patch, const PatchMeta* meta) {
   if (const json::value* d = patch.if_contains(kDirectiveMarker)) {
     if (d->is_string() && d->get_string() == "replace") {
-      patch.erase(kDirectiveMarker);
-      json::object out(original.storage());
-      KCX_RETURN_IF_ERROR(MergeMap(out, std::move(patch), meta));
-      original = std::move(out);
+      json::value v(std::move(patch));
+      DecodeClean(v);  // drops the marker too
+      original = std::move(v.get_object());
       return Status::Ok();
     }
     if (d->is_string() && d->get_string() == "delete") {

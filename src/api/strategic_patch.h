@@ -17,10 +17,11 @@
 //    $setElementOrder's) order, with the items only the server has interleaved at their
 //    relative positions in the live list.
 //
-// Where kube stores a value the client wrote for a field the object did not have yet verbatim
-// and relies on decoding into the Go struct to drop leftover directives and nulls, kcx (which
-// keeps objects as JSON) merges such a value into an empty one, so directives are applied and
-// nulls dropped.
+// A value for a field the object does not have loses its nulls and its maps that carry
+// `$patch` (kube's discardNullValuesFromPatch and removeDirectives). Where kube stores a patch
+// value verbatim (a replaced list, an appended list item, `$patch: replace`) and decoding into
+// the Go type then drops null members and leftover directive keys, kcx (which keeps objects as
+// JSON) drops them itself.
 //
 // Errors: a malformed directive is BadRequest with kube's message ("invalid patch format of
 // retainKeys", ...); a list of lists is Invalid (422), as kube-apiserver answers. Other failures

@@ -280,6 +280,12 @@ TEST(StrategicPatchTest, ListsWithoutStrategyAndUnknownTypesAreReplaced) {
                                                   {"metadata":{"name":"b"}}]}})",
               R"({"spec":{"volumeClaimTemplates":[{"metadata":{"name":"c","labels":null}}]}})",
               R"({"spec":{"volumeClaimTemplates":[{"metadata":{"name":"c"}}]}})");
+  // An order directive for such a list is harmless: the patch list is taken as it is.
+  ExpectPatch("apps", "StatefulSet",
+              R"({"spec":{"volumeClaimTemplates":[{"metadata":{"name":"a"}}]}})",
+              R"({"spec":{"$setElementOrder/volumeClaimTemplates":[{"metadata":{"name":"b"}}],
+                          "volumeClaimTemplates":[{"metadata":{"name":"b"}}]}})",
+              R"({"spec":{"volumeClaimTemplates":[{"metadata":{"name":"b"}}]}})");
   // No metadata at all: maps merge, lists replace, like a JSON merge patch.
   ExpectPatch("", "", R"({"spec":{"containers":[{"name":"a"}],"m":{"x":1}}})",
               R"({"spec":{"containers":[{"name":"b"}],"m":{"y":2}}})",
@@ -287,12 +293,25 @@ TEST(StrategicPatchTest, ListsWithoutStrategyAndUnknownTypesAreReplaced) {
 }
 
 TEST(StrategicPatchTest, NewValuesAreCleaned) {
-  // A value for a field the object lacks loses its nulls and directives, as decoding into the
-  // Go type would drop them.
+  // A value for a field the object lacks loses its nulls and the maps that carry $patch, as
+  // kube's removeDirectives does.
   ExpectPatch("", "Pod", R"({"spec":{}})",
               R"({"spec":{"containers":[{"name":"a","image":null,
-                  "env":[{"name":"X","$patch":"delete"},{"name":"Y"}]}]}})",
+                  "env":[{"name":"X","$patch":"delete"},{"name":"Y"}]}],
+                  "securityContext":{"$patch":"delete"}}})",
               R"({"spec":{"containers":[{"name":"a","env":[{"name":"Y"}]}]}})");
+  // A replaced list keeps its items, without the keys decoding would drop.
+  ExpectPatch("", "Pod", R"({"spec":{"containers":[{"name":"a","args":["x"]}],
+                             "tolerations":[{"key":"k"}]}})",
+              R"({"spec":{"tolerations":[{"key":"j","value":null,"$patch":"merge"}]}})",
+              R"({"spec":{"containers":[{"name":"a","args":["x"]}],"tolerations":[{"key":"j"}]}})");
+  // So does an item appended to a merging list.
+  ExpectPatch("", "Pod", R"({"spec":{"containers":[{"name":"a"}]}})",
+              R"({"spec":{"$setElementOrder/containers":[{"name":"a"},{"name":"b"}],
+                  "containers":[{"name":"b","image":null,"$setElementOrder/env":[{"name":"E"}],
+                                 "env":[{"name":"E","value":"1"}]}]}})",
+              R"({"spec":{"containers":[{"name":"a"},
+                  {"name":"b","env":[{"name":"E","value":"1"}]}]}})");
 }
 
 TEST(StrategicPatchTest, MalformedPatches) {
