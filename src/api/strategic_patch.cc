@@ -276,7 +276,7 @@ void DecodeClean(json::value& v) {
   if (json::object* o = v.if_object()) {
     for (auto it = o->begin(); it != o->end();) {
       if (it->value().is_null() || IsDirectiveKey(it->key())) {
-        it = o->erase(it);
+        it = o->stable_erase(it);
       } else {
         DecodeClean(it->value());
         ++it;
@@ -298,7 +298,7 @@ bool RemoveDirectives(json::value& v) {
       if (RemoveDirectives(it->value())) {
         ++it;
       } else {
-        it = o->erase(it);
+        it = o->stable_erase(it);
       }
     }
   } else if (json::array* a = v.if_array()) {
@@ -313,7 +313,7 @@ bool RemoveDirectives(json::value& v) {
 // removed (discardNullValuesFromPatch + removeDirectives), then what decoding drops.
 void SetNew(json::object& original, std::string_view key, json::value v) {
   if (!RemoveDirectives(v)) {
-    original.erase(key);
+    original.stable_erase(key);
     return;
   }
   DecodeClean(v);
@@ -502,7 +502,7 @@ Status MergeSetElementOrder(json::object& original, json::object& patch, const P
   for (auto it = patch.begin(); it != patch.end();) {
     if (StartsWith(it->key(), kSetElementOrderPrefix)) {
       orders.emplace_back(std::string(it->key()), std::move(it->value()));
-      it = patch.erase(it);
+      it = patch.stable_erase(it);
     } else {
       ++it;
     }
@@ -549,7 +549,7 @@ Status MergeSetElementOrder(json::object& original, json::object& patch, const P
                                                          server_order, merge_key, maps));
     }
     original[field] = std::move(merged);
-    patch.erase(field);
+    patch.stable_erase(field);
   }
   return Status::Ok();
 }
@@ -558,7 +558,7 @@ Status MergeSetElementOrder(json::object& original, json::object& patch, const P
 Status MergeField(json::object& original, std::string_view key, json::value patch_value,
                   const PatchMeta* meta, bool is_delete_list) {
   if (patch_value.is_null()) {
-    original.erase(key);
+    original.stable_erase(key);
     return Status::Ok();
   }
   const PatchField* f = meta ? meta->Field(key) : nullptr;
@@ -607,7 +607,7 @@ Status MergeMap(json::object& original, json::object patch, const PatchMeta* met
 
   if (auto it = patch.find(kRetainKeys); it != patch.end()) {
     json::value keys = std::move(it->value());
-    patch.erase(it);
+    patch.stable_erase(it);
     if (!keys.is_array())
       return ErrBadPatchFormatForRetainKeys();
     std::unordered_set<std::string_view> keep;
@@ -627,7 +627,7 @@ Status MergeMap(json::object& original, json::object patch, const PatchMeta* met
       if (keep.count(std::string_view(o->key()))) {
         ++o;
       } else {
-        o = original.erase(o);
+        o = original.stable_erase(o);
       }
     }
   }

@@ -41,6 +41,11 @@ TEST(StrategicPatchTest, MapsMergeAndNullDeletes) {
               R"({"metadata":{"labels":{"a":null,"c":"3"}},"data":{"x":"z"},"new":{"n":null}})",
               R"({"metadata":{"name":"c","labels":{"b":"2","c":"3"}},"data":{"k":"v","x":"z"},
                   "new":{}})");
+  // Members keep their order when one is removed.
+  auto ordered = ApplyStrategicMergePatch(J(R"({"a":1,"b":2,"c":3,"d":4})"),
+                                          J(R"({"b":null,"e":5})"), nullptr);
+  ASSERT_TRUE(ordered.ok());
+  EXPECT_EQ(Serialize(*ordered), R"({"a":1,"c":3,"d":4,"e":5})");
   // A null for a missing key changes nothing.
   ExpectPatch("", "ConfigMap", R"({"data":{"k":"v"}})", R"({"data":{"gone":null}})",
               R"({"data":{"k":"v"}})");
