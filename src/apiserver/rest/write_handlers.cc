@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "api/label_selector.h"
 #include "api/patch.h"
+#include "api/strategic_patch.h"
 #include "api/validation.h"
 #include "apiserver/rest/object_util.h"
 #include "apiserver/rest/rest_handler.h"
@@ -334,34 +335,26 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
         "application/json-patch+json, application/merge-patch+json, "
         "application/strategic-merge-patch+json")));
   }
+  if (type == kStrategic && e->info->custom_resource) {
+    // kube-apiserver serves custom resources without patch metadata, so it accepts only these.
+    return respond(ErrorResponse(Status(
+        Reason::kUnsupportedMediaType,
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml")));
+  }
   auto pv = api::ParseJson(req.body);
   if (!pv.ok()) return respond(ErrorResponse(pv.status()));
   auto patch = std::make_shared<json::value>(std::move(*pv));
-  if (type == kStrategic) {
-    // Strategic merge patch without list merges or directives equals a JSON merge patch.
-    // Lists merged by patchMergeKey and $-directives need the per-type schema: see
-    // docs/apiserver.md ("Strategic merge patch").
-    std::function<bool(const json::value&)> simple = [&](const json::value& v) -> bool {
-      if (v.is_array()) return false;
-      if (const json::object* o = v.if_object()) {
-        for (const auto& kv : *o) {
-          if (!kv.key().empty() && kv.key()[0] == '$') return false;
-          if (!simple(kv.value())) return false;
-        }
-      }
-      return true;
-    };
-    if (!patch->is_object() || !simple(*patch)) {
-      return respond(ErrorResponse(Status(
-          Reason::kUnsupportedMediaType,
-          "strategic merge patches that change lists or use $-directives are not supported by "
-          "this server yet; use --type=merge or --type=json")));
-    }
-  }
+  // The scale subresource is an autoscaling/v1 Scale, which has no patch metadata.
+  const api::PatchMeta* meta = type == kStrategic && s.subresource != "scale"
+                                   ? api::BuiltinPatchMeta(e->info->group, e->info->kind)
+                                   : nullptr;
   RunUpdate(
       e, s.ns, s.name, s.subresource, *dry,
-      [patch, type](const json::value& cur) -> Result<json::value> {
+      [patch, type, meta](const json::value& cur) -> Result<json::value> {
         if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
+        if (type == kStrategic) return api::ApplyStrategicMergePatch(cur, *patch, meta);
         return api::ApplyMergePatch(cur, *patch);
       },
       std::move(respond), 0);
