@@ -39,6 +39,12 @@ struct WriteContext {
   std::string api_version;  // "v1", "apps/v1", "moco.cybozu.com/v1beta2"
   std::string subresource;  // "" or "status" (and "scale")
   std::string time;         // RFC 3339, seconds precision, UTC ("2026-11-25T20:00:00Z")
+  // The kind being written ("Deployment"). When set, ApplyConfig checks the configuration's
+  // apiVersion and kind against api_version/kind as kube's versionCheckManager does.
+  std::string kind;
+  // The type has a status subresource: writes to the main resource then never own `status`
+  // (kube's reset fields), and /status writes never own `spec`.
+  bool has_status_subresource = false;
 };
 
 // An Update operation (create, update, non-apply patch): computes the fields `obj` changes
