@@ -36,7 +36,8 @@ std::string ReadFile(const fs::path& p) {
 std::vector<fs::path> CaseFiles() {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(KCX_SSA_DIFF_CASES)) {
-    if (e.path().extension() == ".json") out.push_back(e.path());
+    if (e.path().extension() == ".json")
+      out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -47,20 +48,25 @@ const std::map<std::string, json::value>& GoResults() {
   static const auto* results = [] {
     auto* m = new std::map<std::string, json::value>();
     const char* bin = std::getenv("KCX_SSA_DIFF_GO");
-    if (bin == nullptr) return m;
+    if (bin == nullptr)
+      return m;
     std::string cmd = bin;
-    for (const auto& f : CaseFiles()) cmd += " '" + f.string() + "'";
+    for (const auto& f : CaseFiles())
+      cmd += " '" + f.string() + "'";
     FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return m;
+    if (p == nullptr)
+      return m;
     std::string out;
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+      out.append(buf, n);
     pclose(p);
     std::istringstream lines(out);
     std::string line;
     while (std::getline(lines, line)) {
-      if (line.empty()) continue;
+      if (line.empty())
+        continue;
       json::value v = json::parse(line);
       (*m)[std::string(v.at("name").as_string())] = std::move(v);
     }
@@ -78,10 +84,12 @@ json::value RunKcx(const fs::path& file) {
   }
   auto schema = LoadSmdSchema(schema_text, std::string(c.at("rootType").as_string()));
   EXPECT_TRUE(schema.ok()) << schema.status().ToString();
-  if (!schema.ok()) return nullptr;
+  if (!schema.ok())
+    return nullptr;
   std::string version(c.at("version").as_string());
   json::object live;
-  if (const json::value* l = c.as_object().if_contains("live")) live = l->as_object();
+  if (const json::value* l = c.as_object().if_contains("live"))
+    live = l->as_object();
   ManagedFields managers;
   json::array steps;
   for (const json::value& op : c.at("ops").as_array()) {
@@ -92,8 +100,8 @@ json::value RunKcx(const fs::path& file) {
     bool changed = false;
     std::string error;
     if (op.at("op").as_string() == "apply") {
-      auto r = UpdaterApply(**schema, &live, obj, version, managers, manager,
-                            op.at("force").as_bool());
+      auto r =
+          UpdaterApply(**schema, &live, obj, version, managers, manager, op.at("force").as_bool());
       if (!r.ok()) {
         error = r.status().ToString();
       } else if (!r->conflicts.empty()) {

@@ -154,10 +154,11 @@ boost::json::value Zero(const std::string& group, const std::string& kind) {
       {{"", "Event"},
        R"({"involvedObject":{},"source":{},"firstTimestamp":null,"lastTimestamp":null,)"
        R"("eventTime":null,"reportingComponent":"","reportingInstance":""})"},
-      {{"", "Node"}, R"({"spec":{},"status":{"daemonEndpoints":{"kubeletEndpoint":{"Port":0}},)"
-                     R"("nodeInfo":{"machineID":"","systemUUID":"","bootID":"","kernelVersion":"",)"
-                     R"("osImage":"","containerRuntimeVersion":"","kubeletVersion":"",)"
-                     R"("kubeProxyVersion":"","operatingSystem":"","architecture":""}}})"},
+      {{"", "Node"},
+       R"({"spec":{},"status":{"daemonEndpoints":{"kubeletEndpoint":{"Port":0}},)"
+       R"("nodeInfo":{"machineID":"","systemUUID":"","bootID":"","kernelVersion":"",)"
+       R"("osImage":"","containerRuntimeVersion":"","kubeletVersion":"",)"
+       R"("kubeProxyVersion":"","operatingSystem":"","architecture":""}}})"},
       {{"apps", "StatefulSet"},
        R"({"spec":{"selector":null,"template":{"metadata":{"creationTimestamp":null},)"
        R"("spec":{"containers":null}},"updateStrategy":{}},)"
@@ -183,7 +184,8 @@ boost::json::value Zero(const std::string& group, const std::string& kind) {
        R"("status":{"acceptedNames":{"plural":"","kind":""},"storedVersions":null}})"},
   };
   boost::json::value z = boost::json::object();
-  if (auto it = kZero.find({group, kind}); it != kZero.end()) z = boost::json::parse(it->second);
+  if (auto it = kZero.find({group, kind}); it != kZero.end())
+    z = boost::json::parse(it->second);
   z.as_object()["metadata"] = boost::json::object{{"creationTimestamp", nullptr}};
   return z;
 }
@@ -214,8 +216,8 @@ struct Builtins {
                                 {"resourceFieldRef", atomic}})},
     });
     const Type* container = b.Struct({
-        {"ports", b.ListMap({"containerPort", "protocol"},
-                            b.Struct({{"protocol", b.Scalar(), "TCP"}}))},
+        {"ports",
+         b.ListMap({"containerPort", "protocol"}, b.Struct({{"protocol", b.Scalar(), "TCP"}}))},
         {"env", b.ListMap({"name"}, env_var)},
         {"volumeMounts", b.ListMap({"mountPath"}, b.Struct({}))},
         {"volumeDevices", b.ListMap({"devicePath"}, b.Struct({}))},
@@ -255,18 +257,18 @@ struct Builtins {
     };
 
     add("", "Namespace", root({{"status", conditions_status}}));
-    add("", "Pod", root({{"spec", pod_spec},
-                         {"status", b.Struct({{"conditions", b.ConditionList()},
-                                              {"podIPs", b.ListMap({"ip"}, b.Struct({}))},
-                                              {"hostIPs", b.ListMap({"ip"}, b.Struct({}))}})}}));
+    add("", "Pod",
+        root({{"spec", pod_spec},
+              {"status", b.Struct({{"conditions", b.ConditionList()},
+                                   {"podIPs", b.ListMap({"ip"}, b.Struct({}))},
+                                   {"hostIPs", b.ListMap({"ip"}, b.Struct({}))}})}}));
     add("", "Service",
         root({{"spec", b.Struct({{"ports", b.ListMap({"port", "protocol"},
                                                      b.Struct({{"protocol", b.Scalar(), "TCP"}}))},
                                  {"selector", atomic}})},  // +mapType=atomic
               {"status", conditions_status}}));
     add("", "Endpoints", root({}));
-    add("", "ConfigMap",
-        root({{"data", b.StringMap()}, {"binaryData", b.StringMap()}}));
+    add("", "ConfigMap", root({{"data", b.StringMap()}, {"binaryData", b.StringMap()}}));
     add("", "Secret", root({{"data", b.StringMap()}, {"stringData", b.StringMap()}}));
     add("", "PersistentVolumeClaim",
         root({{"spec", b.Struct({{"selector", atomic}, {"dataSource", atomic}})},
@@ -275,9 +277,10 @@ struct Builtins {
         root({{"spec", b.Struct({{"claimRef", atomic}, {"nodeAffinity", node_selector_holder}})}}));
     add("", "ServiceAccount", root({{"secrets", b.ListMap({"name"}, atomic)}}));
     add("", "Event", root({{"involvedObject", atomic}, {"related", atomic}}));
-    add("", "Node", root({{"spec", b.Struct({{"podCIDRs", b.ListSet()}})},
-                          {"status", b.Struct({{"conditions", b.ConditionList()},
-                                               {"addresses", b.ListMap({"type"}, b.Struct({}))}})}}));
+    add("", "Node",
+        root({{"spec", b.Struct({{"podCIDRs", b.ListSet()}})},
+              {"status", b.Struct({{"conditions", b.ConditionList()},
+                                   {"addresses", b.ListMap({"type"}, b.Struct({}))}})}}));
     const Type* workload_status = conditions_status;
     add("apps", "StatefulSet",
         root({{"spec", b.Struct({{"selector", atomic},
@@ -298,14 +301,13 @@ struct Builtins {
     add("coordination.k8s.io", "Lease", root({}));
     add("storage.k8s.io", "StorageClass", root({{"parameters", b.StringMap()}}));
     add("events.k8s.io", "Event", root({{"regarding", atomic}, {"related", atomic}}));
-    const Type* webhooks = b.ListMap({"name"}, b.Struct({{"namespaceSelector", atomic},
-                                                          {"objectSelector", atomic}}));
+    const Type* webhooks =
+        b.ListMap({"name"}, b.Struct({{"namespaceSelector", atomic}, {"objectSelector", atomic}}));
     add("admissionregistration.k8s.io", "MutatingWebhookConfiguration",
         root({{"webhooks", webhooks}}));
     add("admissionregistration.k8s.io", "ValidatingWebhookConfiguration",
         root({{"webhooks", webhooks}}));
-    add("apiextensions.k8s.io", "CustomResourceDefinition",
-        root({{"status", conditions_status}}));
+    add("apiextensions.k8s.io", "CustomResourceDefinition", root({{"status", conditions_status}}));
   }
 };
 
@@ -321,7 +323,8 @@ const Type* ObjectMetaType() { return GetBuiltins().object_meta; }
 const TypeSchema* BuiltinSchema(std::string_view group, std::string_view kind) {
   const Builtins& b = GetBuiltins();
   auto it = b.kinds.find({std::string(group), std::string(kind)});
-  if (it == b.kinds.end()) return &b.deduced;
+  if (it == b.kinds.end())
+    return &b.deduced;
   return it->second.get();
 }
 

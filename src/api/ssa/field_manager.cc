@@ -40,8 +40,10 @@ std::string Identifier(std::string_view manager, std::string_view operation,
   std::string id = "{";
   bool first = true;
   auto add = [&](std::string_view k, std::string_view v) {
-    if (v.empty()) return;
-    if (!first) id.push_back(',');
+    if (v.empty())
+      return;
+    if (!first)
+      id.push_back(',');
     first = false;
     AppendGoJsonString(id, k);
     id.push_back(':');
@@ -49,7 +51,8 @@ std::string Identifier(std::string_view manager, std::string_view operation,
   };
   add("manager", manager);
   add("operation", operation);
-  if (operation != "Apply") add("apiVersion", api_version);
+  if (operation != "Apply")
+    add("apiVersion", api_version);
   add("subresource", subresource);
   id.push_back('}');
   return id;
@@ -62,18 +65,22 @@ std::string_view Str(const json::object& o, std::string_view k) {
 
 Result<Managed> DecodeManaged(const json::value* list) {
   Managed m;
-  if (list == nullptr || list->is_null()) return m;
-  if (!list->is_array()) return BadRequest("metadata.managedFields must be a list");
+  if (list == nullptr || list->is_null())
+    return m;
+  if (!list->is_array())
+    return BadRequest("metadata.managedFields must be a list");
   size_t i = 0;
   for (const json::value& ev : list->get_array()) {
-    if (!ev.is_object()) return BadRequest("managed fields entry must be an object");
+    if (!ev.is_object())
+      return BadRequest("managed fields entry must be an object");
     const json::object& e = ev.get_object();
     std::string_view op = Str(e, "operation");
     if (op != "Apply" && op != "Update") {
       return BadRequest("operation must be `Apply` or `Update`");
     }
     std::string_view av = Str(e, "apiVersion");
-    if (av.empty()) return BadRequest("apiVersion must not be empty");
+    if (av.empty())
+      return BadRequest("apiVersion must not be empty");
     std::string_view ft = Str(e, "fieldsType");
     if (ft.empty()) {
       return BadRequest("missing fieldsType in managed fields entry " + std::to_string(i));
@@ -85,7 +92,8 @@ Result<Managed> DecodeManaged(const json::value* list) {
     Set set;
     if (const json::value* f = e.if_contains("fieldsV1")) {
       auto s = Set::FromFieldsV1(*f);
-      if (!s.ok()) return BadRequest("error decoding versioned set: " + s.status().message());
+      if (!s.ok())
+        return BadRequest("error decoding versioned set: " + s.status().message());
       set = std::move(*s);
     }
     std::string_view sub = Str(e, "subresource");
@@ -105,15 +113,19 @@ Managed DecodeOrEmpty(const json::value* list) {
 
 // A present empty list, or a single empty entry, asks to reset the managed fields.
 bool IsReset(const json::value& v) {
-  if (!v.is_array()) return false;
+  if (!v.is_array())
+    return false;
   const json::array& a = v.get_array();
-  if (a.empty()) return true;
-  if (a.size() != 1 || !a[0].is_object()) return false;
+  if (a.empty())
+    return true;
+  if (a.size() != 1 || !a[0].is_object())
+    return false;
   for (const auto& kv : a[0].get_object()) {
     const json::value& x = kv.value();
     bool empty = x.is_null() || (x.is_string() && x.get_string().empty()) ||
                  (x.is_object() && x.get_object().empty() && kv.key() != "fieldsV1");
-    if (!empty) return false;
+    if (!empty)
+      return false;
   }
   return true;
 }
@@ -125,12 +137,17 @@ json::array EncodeManaged(const Managed& m) {
   };
   std::vector<Row> rows;
   rows.reserve(m.fields.size());
-  for (const auto& [id, vs] : m.fields) rows.push_back({&m.meta.at(id), &vs});
+  for (const auto& [id, vs] : m.fields)
+    rows.push_back({&m.meta.at(id), &vs});
   std::sort(rows.begin(), rows.end(), [](const Row& p, const Row& q) {
-    if (p.meta->operation != q.meta->operation) return p.meta->operation < q.meta->operation;
-    if (p.meta->time != q.meta->time) return p.meta->time < q.meta->time;
-    if (p.meta->manager != q.meta->manager) return p.meta->manager < q.meta->manager;
-    if (p.vs->api_version != q.vs->api_version) return p.vs->api_version < q.vs->api_version;
+    if (p.meta->operation != q.meta->operation)
+      return p.meta->operation < q.meta->operation;
+    if (p.meta->time != q.meta->time)
+      return p.meta->time < q.meta->time;
+    if (p.meta->manager != q.meta->manager)
+      return p.meta->manager < q.meta->manager;
+    if (p.vs->api_version != q.vs->api_version)
+      return p.vs->api_version < q.vs->api_version;
     return p.meta->subresource < q.meta->subresource;
   });
   json::array out;
@@ -140,10 +157,12 @@ json::array EncodeManaged(const Managed& m) {
     e["manager"] = r.meta->manager;
     e["operation"] = r.meta->operation;
     e["apiVersion"] = r.vs->api_version;
-    if (!r.meta->time.empty()) e["time"] = r.meta->time;
+    if (!r.meta->time.empty())
+      e["time"] = r.meta->time;
     e["fieldsType"] = "FieldsV1";
-    e["fieldsV1"] = json::parse(r.vs->set.ToFieldsV1());
-    if (!r.meta->subresource.empty()) e["subresource"] = r.meta->subresource;
+    e["fieldsV1"] = r.vs->set.ToFieldsV1Value();
+    if (!r.meta->subresource.empty())
+      e["subresource"] = r.meta->subresource;
     out.push_back(std::move(e));
   }
   return out;
@@ -157,7 +176,8 @@ void SetManagedFields(json::object& obj, const Managed& m) {
     return;
   }
   json::value& md = obj["metadata"];
-  if (!md.is_object()) md = json::object();
+  if (!md.is_object())
+    md = json::object();
   md.get_object()["managedFields"] = EncodeManaged(m);
 }
 
@@ -189,9 +209,11 @@ Set ResetFields(const WriteContext& ctx) {
 }
 
 const json::value* ManagedFieldsOf(const json::object* obj) {
-  if (obj == nullptr) return nullptr;
+  if (obj == nullptr)
+    return nullptr;
   const json::value* md = obj->if_contains("metadata");
-  if (md == nullptr || !md->is_object()) return nullptr;
+  if (md == nullptr || !md->is_object())
+    return nullptr;
   return md->get_object().if_contains("managedFields");
 }
 
@@ -204,11 +226,14 @@ void CapUpdateManagers(Managed& m) {
   };
   std::vector<U> updaters;
   for (const auto& [id, vs] : m.fields) {
-    if (!vs.applied) updaters.push_back({id, m.meta[id].time});
+    if (!vs.applied)
+      updaters.push_back({id, m.meta[id].time});
   }
-  if (static_cast<int>(updaters.size()) <= kMaxUpdateManagers) return;
+  if (static_cast<int>(updaters.size()) <= kMaxUpdateManagers)
+    return;
   std::sort(updaters.begin(), updaters.end(), [](const U& a, const U& b) {
-    if (a.time != b.time) return a.time < b.time;
+    if (a.time != b.time)
+      return a.time < b.time;
     return a.id < b.id;
   });
   std::map<std::string, std::string> first_of_version;
@@ -246,7 +271,8 @@ std::string PrintManager(const EntryMeta& e, const std::string& api_version) {
     s += " with subresource ";
     AppendGoJsonString(s, e.subresource);
   }
-  if (e.operation == "Update") s += " using " + api_version;
+  if (e.operation == "Update")
+    s += " using " + api_version;
   return s;
 }
 
@@ -255,9 +281,9 @@ Status ConflictError(const Managed& m, const std::vector<Conflict>& conflicts) {
   std::map<std::string, std::vector<std::string>> by_manager;  // printed manager → paths
   for (const Conflict& c : conflicts) {
     auto meta = m.meta.find(c.manager);
-    std::string printed =
-        meta != m.meta.end() ? PrintManager(meta->second, m.fields.at(c.manager).api_version)
-                             : "\"" + c.manager + "\"";
+    std::string printed = meta != m.meta.end()
+                              ? PrintManager(meta->second, m.fields.at(c.manager).api_version)
+                              : "\"" + c.manager + "\"";
     std::string path = PathString(c.path);
     causes.push_back(StatusCause{"FieldManagerConflict", "conflict with " + printed, path});
     by_manager[printed].push_back(path);
@@ -271,10 +297,12 @@ Status ConflictError(const Managed& m, const std::vector<Conflict>& conflicts) {
     // Go sorts the raw identifiers; identifiers start with the manager name, so sorting the
     // printed names gives the same order.
     for (const auto& [printed, paths] : by_manager) {
-      if (!first) message += "\n";
+      if (!first)
+        message += "\n";
       first = false;
       message += "conflicts with " + printed + ":";
-      for (const auto& p : paths) message += "\n- " + p;
+      for (const auto& p : paths)
+        message += "\n- " + p;
     }
   }
   Status st = ::kcx::Conflict(std::move(message));
@@ -296,7 +324,8 @@ void DropNulls(json::value& v) {
       }
     }
   } else if (v.is_array()) {
-    for (auto& e : v.get_array()) DropNulls(e);
+    for (auto& e : v.get_array())
+      DropNulls(e);
   }
 }
 
@@ -304,9 +333,11 @@ void DropNulls(json::value& v) {
 // when the object has one.
 void SyncLastApplied(json::object& obj, const json::object& config) {
   json::value* md = obj.if_contains("metadata");
-  if (md == nullptr || !md->is_object()) return;
+  if (md == nullptr || !md->is_object())
+    return;
   json::value* ann = md->get_object().if_contains("annotations");
-  if (ann == nullptr || !ann->is_object() || !ann->get_object().contains(kLastApplied)) return;
+  if (ann == nullptr || !ann->is_object() || !ann->get_object().contains(kLastApplied))
+    return;
   json::value cfg = config;
   if (json::value* cmd = cfg.get_object().if_contains("metadata"); cmd && cmd->is_object()) {
     if (json::value* ca = cmd->get_object().if_contains("annotations"); ca && ca->is_object()) {
@@ -372,8 +403,7 @@ Status UpdateManagedFields(const TypeSchema& schema, const json::object* live, j
 }
 
 Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* live,
-                                 const json::object& config, const WriteContext& ctx,
-                                 bool force) {
+                                 const json::object& config, const WriteContext& ctx, bool force) {
   std::string_view cfg_version = Str(config, "apiVersion");
   if (!ctx.kind.empty()) {
     std::string_view cfg_kind = Str(config, "kind");
@@ -383,8 +413,8 @@ Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* l
         group = cfg_version.substr(0, slash);
         version = cfg_version.substr(slash + 1);
       }
-      return BadRequest("invalid object type: " + std::string(group) + "/" +
-                        std::string(version) + ", Kind=" + std::string(cfg_kind));
+      return BadRequest("invalid object type: " + std::string(group) + "/" + std::string(version) +
+                        ", Kind=" + std::string(cfg_kind));
     }
   }
   if (cfg_version != ctx.api_version) {
@@ -408,7 +438,8 @@ Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* l
   std::string id = Identifier(ctx.manager, "Apply", ctx.api_version, ctx.subresource);
   KCX_ASSIGN_OR_RETURN(ApplyResult res, UpdaterApply(schema, live_ptr, config, ctx.api_version,
                                                      managed.fields, id, force, opts));
-  if (!res.conflicts.empty()) return ConflictError(managed, res.conflicts);
+  if (!res.conflicts.empty())
+    return ConflictError(managed, res.conflicts);
 
   if (auto it = managed.fields.find(id); it != managed.fields.end()) {
     it->second.set = it->second.set.Difference(StripSet());
@@ -424,17 +455,20 @@ Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* l
   // kube stamps the applier's time only when the object changed. Unchanged, the merged object
   // equals live (without its managedFields), so it serves as the copy kube would make.
   if (res.changed) {
-    if (auto it = managed.meta.find(id); it != managed.meta.end()) it->second.time = ctx.time;
+    if (auto it = managed.meta.find(id); it != managed.meta.end())
+      it->second.time = ctx.time;
   }
   json::value out = std::move(res.object);
-  if (!out.is_object()) out = json::object();
+  if (!out.is_object())
+    out = json::object();
   DropNulls(out);
   json::object& result = out.get_object();
   if (json::value* md = result.if_contains("metadata"); md != nullptr && md->is_object()) {
     md->get_object().erase("managedFields");
   }
   SetManagedFields(result, managed);
-  if (ctx.manager == "kubectl") SyncLastApplied(result, config);
+  if (ctx.manager == "kubectl")
+    SyncLastApplied(result, config);
   return std::move(result);
 }
 

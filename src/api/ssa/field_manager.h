@@ -63,7 +63,7 @@ Status UpdateManagedFields(const TypeSchema& schema, const boost::json::object* 
 // and no longer applies when no other manager owns them, and records an Apply entry.
 // Returns the object to store (not yet defaulted or validated).
 Result<boost::json::object> ApplyConfig(const TypeSchema& schema, const boost::json::object* live,
-                                        const boost::json::object& config,
-                                        const WriteContext& ctx, bool force);
+                                        const boost::json::object& config, const WriteContext& ctx,
+                                        bool force);
 
 }  // namespace kcx::api::ssa

@@ -236,14 +236,13 @@ TEST(FieldManagerTest, ApplyUnchangedKeepsTimeAndValidatesRequest) {
 
   WriteContext typed = Ctx("m1");
   typed.kind = "Deployment";
-  auto wrong_kind = ApplyConfig(s, &*a, Obj(R"({"apiVersion":"apps/v1","kind":"StatefulSet"})"),
-                                typed, false);
+  auto wrong_kind =
+      ApplyConfig(s, &*a, Obj(R"({"apiVersion":"apps/v1","kind":"StatefulSet"})"), typed, false);
   ASSERT_FALSE(wrong_kind.ok());
   EXPECT_EQ(wrong_kind.status().code(), 400);
   EXPECT_EQ(wrong_kind.status().message(), "invalid object type: apps/v1, Kind=StatefulSet");
-  auto wrong_version =
-      ApplyConfig(s, &*a, Obj(R"({"apiVersion":"apps/v1beta1","kind":"Deployment"})"), Ctx("m1"),
-                  false);
+  auto wrong_version = ApplyConfig(
+      s, &*a, Obj(R"({"apiVersion":"apps/v1beta1","kind":"Deployment"})"), Ctx("m1"), false);
   ASSERT_FALSE(wrong_version.ok());
   EXPECT_EQ(wrong_version.status().message(),
             "Incorrect version specified in apply patch. Specified patch version: apps/v1beta1, "
@@ -266,14 +265,16 @@ TEST(FieldManagerTest, ResetFieldsAndStatusSubresource) {
   EXPECT_EQ(FieldsOf(*a, "m1"), R"({"f:spec":{"f:replicas":{}}})");
 
   json::object st = *a;
-  st["status"] = json::parse(R"({"replicas":1,"conditions":[{"type":"Available","status":"True"}]})");
+  st["status"] =
+      json::parse(R"({"replicas":1,"conditions":[{"type":"Available","status":"True"}]})");
   WriteContext status = Ctx("kube-controller-manager");
   status.subresource = "status";
   status.has_status_subresource = true;
   ASSERT_TRUE(UpdateManagedFields(s, &*a, st, status).ok());
   bool found = false;
   for (const auto& e : Entries(st)) {
-    if (e.at("manager") != "kube-controller-manager") continue;
+    if (e.at("manager") != "kube-controller-manager")
+      continue;
     found = true;
     EXPECT_EQ(e.at("subresource"), "status");
     std::string f;
@@ -317,10 +318,10 @@ TEST(FieldManagerTest, KubectlApplyKeepsLastAppliedAnnotationInSync) {
       "metadata":{"name":"c"},"data":{"a":"2"}})"),
                          Ctx("kubectl", "v1"), true);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->at("metadata").at("annotations").at(
-                "kubectl.kubernetes.io/last-applied-configuration"),
-            "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"2\"},\"kind\":\"ConfigMap\","
-            "\"metadata\":{\"name\":\"c\"}}\n");
+  EXPECT_EQ(
+      out->at("metadata").at("annotations").at("kubectl.kubernetes.io/last-applied-configuration"),
+      "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"2\"},\"kind\":\"ConfigMap\","
+      "\"metadata\":{\"name\":\"c\"}}\n");
 }
 
 TEST(SchemaTest, OpenApiMarkersDriveMerging) {
@@ -369,12 +370,13 @@ TEST(SchemaTest, BuiltinMergeKeys) {
       "tolerations":[{"key":"k"}],"nodeSelector":{"a":"b"}}})"),
                          Ctx("m", "v1"), false);
   ASSERT_TRUE(one.ok()) << one.status().ToString();
-  EXPECT_EQ(FieldsOf(*one, "m"),
-            R"({"f:metadata":{"f:finalizers":{"v:\"f\"":{}}},"f:spec":{"f:containers":{)"
-            R"("k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{)"
-            R"("k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}},)"
-            R"("f:volumeMounts":{"k:{\"mountPath\":\"/d\"}":{".":{},"f:mountPath":{},"f:name":{}}}}},)"
-            R"("f:nodeSelector":{},"f:tolerations":{}}})");
+  EXPECT_EQ(
+      FieldsOf(*one, "m"),
+      R"({"f:metadata":{"f:finalizers":{"v:\"f\"":{}}},"f:spec":{"f:containers":{)"
+      R"("k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{)"
+      R"("k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}},)"
+      R"("f:volumeMounts":{"k:{\"mountPath\":\"/d\"}":{".":{},"f:mountPath":{},"f:name":{}}}}},)"
+      R"("f:nodeSelector":{},"f:tolerations":{}}})");
   const TypeSchema* unknown = BuiltinSchema("example.com", "Nope");
   ASSERT_NE(unknown, nullptr);
   EXPECT_TRUE(unknown->root()->is_map);

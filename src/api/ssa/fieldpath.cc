@@ -12,8 +12,10 @@ namespace {
 bool IsInt(const json::value& v) { return v.is_int64() || v.is_uint64(); }
 
 double AsDouble(const json::value& v) {
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_int64())
+    return static_cast<double>(v.get_int64());
+  if (v.is_uint64())
+    return static_cast<double>(v.get_uint64());
   return v.get_double();
 }
 
@@ -23,10 +25,13 @@ int Cmp(const T& a, const T& b) {
 }
 
 int CompareInts(const json::value& a, const json::value& b) {
-  if (a.is_int64() && b.is_int64()) return Cmp(a.get_int64(), b.get_int64());
-  if (a.is_uint64() && b.is_uint64()) return Cmp(a.get_uint64(), b.get_uint64());
+  if (a.is_int64() && b.is_int64())
+    return Cmp(a.get_int64(), b.get_int64());
+  if (a.is_uint64() && b.is_uint64())
+    return Cmp(a.get_uint64(), b.get_uint64());
   // Mixed signedness: a negative int64 is smaller than any uint64.
-  if (a.is_int64()) return a.get_int64() < 0 ? -1 : Cmp<uint64_t>(a.get_int64(), b.get_uint64());
+  if (a.is_int64())
+    return a.get_int64() < 0 ? -1 : Cmp<uint64_t>(a.get_int64(), b.get_uint64());
   return b.get_int64() < 0 ? 1 : Cmp<uint64_t>(a.get_uint64(), b.get_int64());
 }
 
@@ -36,12 +41,15 @@ int CompareStrings(std::string_view a, std::string_view b) {
 }
 
 int CompareObjects(const json::object& a, const json::object& b) {
-  if (a.empty() && b.empty()) return 0;
+  if (a.empty() && b.empty())
+    return 0;
   // Walk the union of keys in lexical order (SMD's MapCompare with LexicalKeyOrder).
   std::vector<std::string_view> keys;
   keys.reserve(a.size() + b.size());
-  for (const auto& kv : a) keys.push_back(kv.key());
-  for (const auto& kv : b) keys.push_back(kv.key());
+  for (const auto& kv : a)
+    keys.push_back(kv.key());
+  for (const auto& kv : b)
+    keys.push_back(kv.key());
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   size_t i = 0;
@@ -60,7 +68,8 @@ int CompareObjects(const json::object& a, const json::object& b) {
     } else {
       c = CompareValues(*l, *r);
     }
-    if (c != 0) return c;
+    if (c != 0)
+      return c;
     ++i;
   }
   return 0;
@@ -140,7 +149,8 @@ void AppendToString(std::string& out, const json::value& v) {
       out.push_back('[');
       bool first = true;
       for (const auto& e : v.get_array()) {
-        if (!first) out.push_back(',');
+        if (!first)
+          out.push_back(',');
         first = false;
         AppendToString(out, e);
       }
@@ -162,47 +172,63 @@ void AppendToString(std::string& out, const json::value& v) {
 int CompareValues(const json::value& a, const json::value& b) {
   if (a.is_double()) {
     if (!b.is_double()) {
-      if (IsInt(b)) return Cmp(a.get_double(), AsDouble(b));
+      if (IsInt(b))
+        return Cmp(a.get_double(), AsDouble(b));
       return -1;
     }
     return Cmp(a.get_double(), b.get_double());
   }
   if (b.is_double()) {
-    if (IsInt(a)) return Cmp(AsDouble(a), b.get_double());
+    if (IsInt(a))
+      return Cmp(AsDouble(a), b.get_double());
     return 1;
   }
   if (IsInt(a)) {
-    if (!IsInt(b)) return -1;
+    if (!IsInt(b))
+      return -1;
     return CompareInts(a, b);
   }
-  if (IsInt(b)) return 1;
+  if (IsInt(b))
+    return 1;
   if (a.is_string()) {
-    if (!b.is_string()) return -1;
+    if (!b.is_string())
+      return -1;
     return CompareStrings(a.get_string(), b.get_string());
   }
-  if (b.is_string()) return 1;
+  if (b.is_string())
+    return 1;
   if (a.is_bool()) {
-    if (!b.is_bool()) return -1;
+    if (!b.is_bool())
+      return -1;
     return Cmp(a.get_bool(), b.get_bool());
   }
-  if (b.is_bool()) return 1;
+  if (b.is_bool())
+    return 1;
   if (a.is_array()) {
-    if (!b.is_array()) return -1;
+    if (!b.is_array())
+      return -1;
     const auto& la = a.get_array();
     const auto& lb = b.get_array();
     for (size_t i = 0;; ++i) {
-      if (i >= la.size() && i >= lb.size()) return 0;
-      if (i >= la.size()) return -1;
-      if (i >= lb.size()) return 1;
-      if (int c = CompareValues(la[i], lb[i]); c != 0) return c;
+      if (i >= la.size() && i >= lb.size())
+        return 0;
+      if (i >= la.size())
+        return -1;
+      if (i >= lb.size())
+        return 1;
+      if (int c = CompareValues(la[i], lb[i]); c != 0)
+        return c;
     }
   }
-  if (b.is_array()) return 1;
+  if (b.is_array())
+    return 1;
   if (a.is_object()) {
-    if (!b.is_object()) return -1;
+    if (!b.is_object())
+      return -1;
     return CompareObjects(a.get_object(), b.get_object());
   }
-  if (b.is_object()) return 1;
+  if (b.is_object())
+    return 1;
   return 0;  // both null
 }
 
@@ -216,17 +242,23 @@ PathElement PathElement::Key(std::vector<KeyField> fields) {
 }
 
 int PathElement::Compare(const PathElement& o) const {
-  if (kind != o.kind) return kind < o.kind ? -1 : 1;
+  if (kind != o.kind)
+    return kind < o.kind ? -1 : 1;
   switch (kind) {
     case Kind::kField:
       return CompareStrings(field, o.field);
     case Kind::kKey:
       for (size_t i = 0;; ++i) {
-        if (i >= key.size() && i >= o.key.size()) return 0;
-        if (i >= key.size()) return -1;
-        if (i >= o.key.size()) return 1;
-        if (int c = CompareStrings(key[i].name, o.key[i].name); c != 0) return c;
-        if (int c = CompareValues(key[i].value, o.key[i].value); c != 0) return c;
+        if (i >= key.size() && i >= o.key.size())
+          return 0;
+        if (i >= key.size())
+          return -1;
+        if (i >= o.key.size())
+          return 1;
+        if (int c = CompareStrings(key[i].name, o.key[i].name); c != 0)
+          return c;
+        if (int c = CompareValues(key[i].value, o.key[i].value); c != 0)
+          return c;
       }
     case Kind::kValue:
       return CompareValues(value, o.value);
@@ -245,7 +277,8 @@ std::string PathElement::String() const {
     case Kind::kKey:
       out.push_back('[');
       for (size_t i = 0; i < key.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0)
+          out.push_back(',');
         out += key[i].name;
         out.push_back('=');
         AppendToString(out, key[i].value);
@@ -273,7 +306,8 @@ std::string PathElement::Serialize() const {
     case Kind::kKey:
       out = "k:{";
       for (size_t i = 0; i < key.size(); ++i) {
-        if (i > 0) out.push_back(',');
+        if (i > 0)
+          out.push_back(',');
         AppendGoJsonString(out, key[i].name);
         out.push_back(':');
         AppendGoJson(out, key[i].value);
@@ -293,13 +327,16 @@ std::string PathElement::Serialize() const {
 
 std::string PathString(const Path& p) {
   std::string out;
-  for (const auto& pe : p) out += pe.String();
+  for (const auto& pe : p)
+    out += pe.String();
   return out;
 }
 
 Result<PathElement> DeserializePathElement(std::string_view s) {
-  if (s.size() < 2) return BadRequest("key must be 2 characters long:");
-  if (s[1] != ':') return BadRequest("missing colon: " + std::string(s));
+  if (s.size() < 2)
+    return BadRequest("key must be 2 characters long:");
+  if (s[1] != ':')
+    return BadRequest("missing colon: " + std::string(s));
   std::string_view rest = s.substr(2);
   switch (s[0]) {
     case 'f':
@@ -307,20 +344,24 @@ Result<PathElement> DeserializePathElement(std::string_view s) {
     case 'v': {
       boost::system::error_code ec;
       json::value v = json::parse(rest, ec);
-      if (ec) return BadRequest("invalid value in " + std::string(s) + ": " + ec.message());
+      if (ec)
+        return BadRequest("invalid value in " + std::string(s) + ": " + ec.message());
       return PathElement::Value(std::move(v));
     }
     case 'k': {
       boost::system::error_code ec;
       json::value v = json::parse(rest, ec);
-      if (ec || !v.is_object()) return BadRequest("invalid key in " + std::string(s));
+      if (ec || !v.is_object())
+        return BadRequest("invalid key in " + std::string(s));
       std::vector<KeyField> fields;
-      for (auto& kv : v.get_object()) fields.push_back({std::string(kv.key()), kv.value()});
+      for (auto& kv : v.get_object())
+        fields.push_back({std::string(kv.key()), kv.value()});
       return PathElement::Key(std::move(fields));
     }
     case 'i': {
       std::string_view digits = rest;
-      if (!digits.empty() && digits[0] == '+') digits.remove_prefix(1);
+      if (!digits.empty() && digits[0] == '+')
+        digits.remove_prefix(1);
       int64_t i = 0;
       auto res = std::from_chars(digits.data(), digits.data() + digits.size(), i);
       if (digits.empty() || res.ec != std::errc() || res.ptr != digits.data() + digits.size()) {
@@ -336,16 +377,19 @@ Result<PathElement> DeserializePathElement(std::string_view s) {
 // ---- Set ----
 
 bool Set::Empty() const {
-  if (!members_.empty()) return false;
+  if (!members_.empty())
+    return false;
   for (const auto& c : children_) {
-    if (!c.set.Empty()) return false;
+    if (!c.set.Empty())
+      return false;
   }
   return true;
 }
 
 size_t Set::Size() const {
   size_t n = members_.size();
-  for (const auto& c : children_) n += c.set.Size();
+  for (const auto& c : children_)
+    n += c.set.Size();
   return n;
 }
 
@@ -370,31 +414,38 @@ bool Set::HasMember(const PathElement& pe) const {
 
 const Set* Set::Child(const PathElement& pe) const {
   auto it = LowerBound(children_, pe, NodePe);
-  if (it != children_.end() && it->pe.Compare(pe) == 0) return &it->set;
+  if (it != children_.end() && it->pe.Compare(pe) == 0)
+    return &it->set;
   return nullptr;
 }
 
 Set* Set::DescendMutable(const PathElement& pe) {
   auto it = LowerBound(children_, pe, NodePe);
-  if (it != children_.end() && it->pe.Compare(pe) == 0) return &it->set;
+  if (it != children_.end() && it->pe.Compare(pe) == 0)
+    return &it->set;
   it = children_.insert(it, SetNode{pe, Set()});
   return &it->set;
 }
 
 void Set::Insert(const Path& p) {
-  if (p.empty()) return;  // SMD never tracks the whole object.
+  if (p.empty())
+    return;  // SMD never tracks the whole object.
   Set* s = this;
-  for (size_t i = 0; i + 1 < p.size(); ++i) s = s->DescendMutable(p[i]);
+  for (size_t i = 0; i + 1 < p.size(); ++i)
+    s = s->DescendMutable(p[i]);
   auto it = LowerBound(s->members_, p.back(), SelfPe);
-  if (it == s->members_.end() || it->Compare(p.back()) != 0) s->members_.insert(it, p.back());
+  if (it == s->members_.end() || it->Compare(p.back()) != 0)
+    s->members_.insert(it, p.back());
 }
 
 bool Set::Has(const Path& p) const {
-  if (p.empty()) return false;
+  if (p.empty())
+    return false;
   const Set* s = this;
   for (size_t i = 0; i + 1 < p.size(); ++i) {
     s = s->Child(p[i]);
-    if (s == nullptr) return false;
+    if (s == nullptr)
+      return false;
   }
   return s->HasMember(p.back());
 }
@@ -417,8 +468,10 @@ std::vector<PathElement> MembersUnion(const std::vector<PathElement>& a,
       ++j;
     }
   }
-  for (; i < a.size(); ++i) out.push_back(a[i]);
-  for (; j < b.size(); ++j) out.push_back(b[j]);
+  for (; i < a.size(); ++i)
+    out.push_back(a[i]);
+  for (; j < b.size(); ++j)
+    out.push_back(b[j]);
   return out;
 }
 
@@ -456,7 +509,8 @@ std::vector<PathElement> MembersDifference(const std::vector<PathElement>& a,
       ++j;
     }
   }
-  for (; i < a.size(); ++i) out.push_back(a[i]);
+  for (; i < a.size(); ++i)
+    out.push_back(a[i]);
   return out;
 }
 
@@ -479,8 +533,10 @@ Set Set::Union(const Set& o) const {
       ++j;
     }
   }
-  for (; i < children_.size(); ++i) out.children_.push_back(children_[i]);
-  for (; j < o.children_.size(); ++j) out.children_.push_back(o.children_[j]);
+  for (; i < children_.size(); ++i)
+    out.children_.push_back(children_[i]);
+  for (; j < o.children_.size(); ++j)
+    out.children_.push_back(o.children_[j]);
   return out;
 }
 
@@ -496,7 +552,8 @@ Set Set::Intersection(const Set& o) const {
       ++j;
     } else {
       Set s = children_[i].set.Intersection(o.children_[j].set);
-      if (!s.Empty()) out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
+      if (!s.Empty())
+        out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
       ++i;
       ++j;
     }
@@ -516,12 +573,14 @@ Set Set::Difference(const Set& o) const {
       ++j;
     } else {
       Set s = children_[i].set.Difference(o.children_[j].set);
-      if (!s.Empty()) out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
+      if (!s.Empty())
+        out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
       ++i;
       ++j;
     }
   }
-  for (; i < children_.size(); ++i) out.children_.push_back(children_[i]);
+  for (; i < children_.size(); ++i)
+    out.children_.push_back(children_[i]);
   return out;
 }
 
@@ -532,21 +591,24 @@ Set Set::RecursiveDifference(const Set& o) const {
   while (i < children_.size() && j < o.children_.size()) {
     int c = children_[i].pe.Compare(o.children_[j].pe);
     if (c < 0) {
-      if (!o.HasMember(children_[i].pe)) out.children_.push_back(children_[i]);
+      if (!o.HasMember(children_[i].pe))
+        out.children_.push_back(children_[i]);
       ++i;
     } else if (c > 0) {
       ++j;
     } else {
       if (!o.HasMember(children_[i].pe)) {
         Set s = children_[i].set.RecursiveDifference(o.children_[j].set);
-        if (!s.Empty()) out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
+        if (!s.Empty())
+          out.children_.push_back(SetNode{children_[i].pe, std::move(s)});
       }
       ++i;
       ++j;
     }
   }
   for (; i < children_.size(); ++i) {
-    if (!o.HasMember(children_[i].pe)) out.children_.push_back(children_[i]);
+    if (!o.HasMember(children_[i].pe))
+      out.children_.push_back(children_[i]);
   }
   return out;
 }
@@ -556,11 +618,14 @@ bool Set::operator==(const Set& o) const {
     return false;
   }
   for (size_t i = 0; i < members_.size(); ++i) {
-    if (members_[i].Compare(o.members_[i]) != 0) return false;
+    if (members_[i].Compare(o.members_[i]) != 0)
+      return false;
   }
   for (size_t i = 0; i < children_.size(); ++i) {
-    if (children_[i].pe.Compare(o.children_[i].pe) != 0) return false;
-    if (!(children_[i].set == o.children_[i].set)) return false;
+    if (children_[i].pe.Compare(o.children_[i].pe) != 0)
+      return false;
+    if (!(children_[i].set == o.children_[i].set))
+      return false;
   }
   return true;
 }
@@ -572,6 +637,17 @@ std::vector<Path> Set::Paths() const {
 }
 
 void Set::Normalize() {
+  // Usually already sorted (decoded FieldsV1, struct fields in order): check first.
+  bool sorted = true;
+  for (size_t i = 1; i < members_.size() && sorted; ++i) {
+    sorted = members_[i - 1].Compare(members_[i]) < 0;
+  }
+  for (size_t i = 0; i < children_.size() && sorted; ++i) {
+    sorted =
+        (i == 0 || children_[i - 1].pe.Compare(children_[i].pe) < 0) && !children_[i].set.Empty();
+  }
+  if (sorted)
+    return;
   std::sort(members_.begin(), members_.end());
   members_.erase(std::unique(members_.begin(), members_.end()), members_.end());
   std::sort(children_.begin(), children_.end(),
@@ -592,7 +668,8 @@ void Set::Normalize() {
 void Set::EmitFieldsV1(bool include_self, std::string& out) const {
   bool first = true;
   auto pre = [&] {
-    if (!first) out.push_back(',');
+    if (!first)
+      out.push_back(',');
     first = false;
   };
   if (include_self && !(members_.empty() && children_.empty())) {
@@ -619,10 +696,45 @@ void Set::EmitFieldsV1(bool include_self, std::string& out) const {
       out += ":{";
       children_[ci].set.EmitFieldsV1(c == 0, out);
       out.push_back('}');
-      if (c == 0) ++mi;
+      if (c == 0)
+        ++mi;
       ++ci;
     }
   }
+}
+
+void Set::EmitFieldsV1Value(bool include_self, json::object& out) const {
+  out.reserve(members_.size() + children_.size() + 1);
+  if (include_self && !(members_.empty() && children_.empty()))
+    out.emplace(".", json::object());
+  size_t mi = 0, ci = 0;
+  while (mi < members_.size() || ci < children_.size()) {
+    int c;
+    if (mi >= members_.size()) {
+      c = 1;
+    } else if (ci >= children_.size()) {
+      c = -1;
+    } else {
+      c = members_[mi].Compare(children_[ci].pe);
+    }
+    if (c < 0) {
+      out.emplace(members_[mi].Serialize(), json::object());
+      ++mi;
+    } else {
+      json::object child;
+      children_[ci].set.EmitFieldsV1Value(c == 0, child);
+      out.emplace(children_[ci].pe.Serialize(), std::move(child));
+      if (c == 0)
+        ++mi;
+      ++ci;
+    }
+  }
+}
+
+json::object Set::ToFieldsV1Value() const {
+  json::object out;
+  EmitFieldsV1Value(false, out);
+  return out;
 }
 
 std::string Set::ToFieldsV1() const {
@@ -645,7 +757,8 @@ Status ReadFieldsV1(const json::object& o, Set& children, bool& is_member) {
     }
     auto pe = DeserializePathElement(kv.key());
     if (!pe.ok()) {
-      if (pe.status().reason() == Reason::kNotFound) continue;  // future element types
+      if (pe.status().reason() == Reason::kNotFound)
+        continue;  // future element types
       return pe.status();
     }
     if (!kv.value().is_object()) {
@@ -664,15 +777,18 @@ Status ReadFieldsV1(const json::object& o, Set& children, bool& is_member) {
     }
   }
   children.Normalize();
-  if (!has_children) is_member = true;
+  if (!has_children)
+    is_member = true;
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<Set> Set::FromFieldsV1(const json::value& v) {
-  if (v.is_null()) return Set();
-  if (!v.is_object()) return BadRequest("FieldsV1 must be a JSON object");
+  if (v.is_null())
+    return Set();
+  if (!v.is_object())
+    return BadRequest("FieldsV1 must be a JSON object");
   Set s;
   bool member = false;
   KCX_RETURN_IF_ERROR(ReadFieldsV1(v.get_object(), s, member));
@@ -682,7 +798,8 @@ Result<Set> Set::FromFieldsV1(const json::value& v) {
 Result<Set> Set::FromFieldsV1String(std::string_view s) {
   boost::system::error_code ec;
   json::value v = json::parse(s, ec);
-  if (ec) return BadRequest("FieldsV1: " + ec.message());
+  if (ec)
+    return BadRequest("FieldsV1: " + ec.message());
   return FromFieldsV1(v);
 }
 
@@ -760,7 +877,8 @@ void AppendGoJson(std::string& out, const json::value& v) {
       out.push_back('[');
       bool first = true;
       for (const auto& e : v.get_array()) {
-        if (!first) out.push_back(',');
+        if (!first)
+          out.push_back(',');
         first = false;
         AppendGoJson(out, e);
       }
@@ -769,13 +887,15 @@ void AppendGoJson(std::string& out, const json::value& v) {
     }
     case json::kind::object: {
       std::vector<const json::key_value_pair*> kvs;
-      for (const auto& kv : v.get_object()) kvs.push_back(&kv);
+      for (const auto& kv : v.get_object())
+        kvs.push_back(&kv);
       std::sort(kvs.begin(), kvs.end(),
                 [](const auto* a, const auto* b) { return a->key() < b->key(); });
       out.push_back('{');
       bool first = true;
       for (const auto* kv : kvs) {
-        if (!first) out.push_back(',');
+        if (!first)
+          out.push_back(',');
         first = false;
         AppendGoJsonString(out, kv->key());
         out.push_back(':');

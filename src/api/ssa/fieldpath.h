@@ -111,6 +111,8 @@ class Set {
 
   // FieldsV1 (compact JSON, exactly as SMD writes it).
   std::string ToFieldsV1() const;
+  // The same document as a JSON value (keys in SMD's order), for embedding in an object.
+  json::object ToFieldsV1Value() const;
   static Result<Set> FromFieldsV1(const json::value& v);
   static Result<Set> FromFieldsV1String(std::string_view s);
 
@@ -127,6 +129,7 @@ class Set {
   template <typename F>
   void IterateImpl(Path& prefix, F& f) const;
   void EmitFieldsV1(bool include_self, std::string& out) const;
+  void EmitFieldsV1Value(bool include_self, json::object& out) const;
 
   std::vector<PathElement> members_;
   std::vector<SetNode> children_;

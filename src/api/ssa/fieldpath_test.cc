@@ -50,6 +50,10 @@ TEST(FieldPathTest, FieldsV1EncodingMatchesKubernetes) {
             R"({"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":)"
             R"({"k:{\"name\":\"nginx\"}":{".":{},"f:image":{},"f:name":{}}},)"
             R"("f:finalizers":{"v:\"a\"":{},"v:\"b\"":{}},"f:replicas":{}}})");
+  std::string via_value;
+  AppendGoJson(via_value, s.ToFieldsV1Value());  // (keys happen to be in sorted order here)
+  EXPECT_EQ(via_value, s.ToFieldsV1());
+  EXPECT_EQ(json::serialize(s.ToFieldsV1Value()), s.ToFieldsV1());
   auto back = Set::FromFieldsV1String(s.ToFieldsV1());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(*back == s);

@@ -38,7 +38,8 @@ const Type* UntypedAtomicType() { return &Deduced().atomic; }
 const StructField* Type::FindField(std::string_view name) const {
   auto it = std::lower_bound(fields.begin(), fields.end(), name,
                              [](const StructField& f, std::string_view n) { return f.name < n; });
-  if (it != fields.end() && it->name == name) return &*it;
+  if (it != fields.end() && it->name == name)
+    return &*it;
   return nullptr;
 }
 
@@ -58,23 +59,29 @@ namespace {
 boost::json::value YamlToJson(const YAML::Node& n) {
   if (n.IsMap()) {
     boost::json::object o;
-    for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+    for (const auto& kv : n)
+      o[kv.first.as<std::string>()] = YamlToJson(kv.second);
     return o;
   }
   if (n.IsSequence()) {
     boost::json::array a;
-    for (const auto& e : n) a.push_back(YamlToJson(e));
+    for (const auto& e : n)
+      a.push_back(YamlToJson(e));
     return a;
   }
-  if (n.IsNull()) return nullptr;
+  if (n.IsNull())
+    return nullptr;
   const std::string& s = n.Scalar();
   if (n.Tag() != "!") {  // unquoted: try int, float, bool
     int64_t i;
-    if (YAML::convert<int64_t>::decode(n, i)) return i;
+    if (YAML::convert<int64_t>::decode(n, i))
+      return i;
     double d;
-    if (YAML::convert<double>::decode(n, d)) return d;
+    if (YAML::convert<double>::decode(n, d))
+      return d;
     bool b;
-    if (YAML::convert<bool>::decode(n, b)) return b;
+    if (YAML::convert<bool>::decode(n, b))
+      return b;
   }
   return boost::json::value(s);
 }
@@ -85,38 +92,47 @@ class SmdLoader {
 
   Status Load(const YAML::Node& doc) {
     const YAML::Node types = doc["types"];
-    if (!types || !types.IsSequence()) return BadRequest("schema: missing types");
+    if (!types || !types.IsSequence())
+      return BadRequest("schema: missing types");
     // First pass: allocate every named type so references can be forward.
     for (size_t i = 0; i < types.size(); ++i) {
       const YAML::Node t = types[i];
       std::string name = t["name"].as<std::string>("");
-      if (name.empty()) return BadRequest("schema: type without name");
+      if (name.empty())
+        return BadRequest("schema: type without name");
       named_[name] = schema_->NewType();
       defs_[name] = t;
     }
-    for (auto& [name, t] : named_) KCX_RETURN_IF_ERROR(FillAtom(defs_[name], t));
+    for (auto& [name, t] : named_)
+      KCX_RETURN_IF_ERROR(FillAtom(defs_[name], t));
     return Status::Ok();
   }
 
   Result<const Type*> Named(const std::string& name) {
     auto it = named_.find(name);
-    if (it != named_.end()) return static_cast<const Type*>(it->second);
-    if (name == "__untyped_atomic_") return UntypedAtomicType();
-    if (name == "__untyped_deduced_") return DeducedType();
+    if (it != named_.end())
+      return static_cast<const Type*>(it->second);
+    if (name == "__untyped_atomic_")
+      return UntypedAtomicType();
+    if (name == "__untyped_deduced_")
+      return DeducedType();
     return BadRequest("schema: no type found matching: " + name);
   }
 
  private:
   Result<const Type*> Ref(const YAML::Node& ref) {
-    if (!ref || ref.IsNull()) return static_cast<const Type*>(nullptr);
-    if (ref["namedType"]) return Named(ref["namedType"].as<std::string>());
+    if (!ref || ref.IsNull())
+      return static_cast<const Type*>(nullptr);
+    if (ref["namedType"])
+      return Named(ref["namedType"].as<std::string>());
     Type* t = schema_->NewType();
     KCX_RETURN_IF_ERROR(FillAtom(ref, t));
     return static_cast<const Type*>(t);
   }
 
   Status FillAtom(const YAML::Node& n, Type* t) {
-    if (n["scalar"]) t->scalar = true;
+    if (n["scalar"])
+      t->scalar = true;
     if (const YAML::Node m = n["map"]) {
       t->is_map = true;
       std::string rel = m["elementRelationship"].as<std::string>("");
@@ -144,7 +160,8 @@ class SmdLoader {
       if (rel == "associative") {
         if (const YAML::Node keys = l["keys"]; keys && keys.size() > 0) {
           t->list_kind = ListKind::kMap;
-          for (const auto& k : keys) t->keys.push_back(k.as<std::string>());
+          for (const auto& k : keys)
+            t->keys.push_back(k.as<std::string>());
         } else {
           t->list_kind = ListKind::kSet;
         }
@@ -227,10 +244,12 @@ class OpenApiConverter {
         if (const auto* keys = o.if_contains("x-kubernetes-list-map-keys");
             keys != nullptr && keys->is_array()) {
           for (const auto& k : keys->get_array()) {
-            if (k.is_string()) t->keys.emplace_back(k.get_string());
+            if (k.is_string())
+              t->keys.emplace_back(k.get_string());
           }
         }
-        if (t->keys.empty()) return BadRequest("x-kubernetes-list-type map requires keys");
+        if (t->keys.empty())
+          return BadRequest("x-kubernetes-list-type map requires keys");
       } else if (lt == "set") {
         t->list_kind = ListKind::kSet;
       } else {
@@ -244,7 +263,8 @@ class OpenApiConverter {
       t->map_atomic = str("x-kubernetes-map-type") == "atomic";
       if (props != nullptr && props->is_object()) {
         for (const auto& kv : props->get_object()) {
-          if (!kv.value().is_object()) continue;
+          if (!kv.value().is_object())
+            continue;
           StructField f;
           f.name = std::string(kv.key());
           KCX_ASSIGN_OR_RETURN(f.type, Convert(kv.value().get_object(), false));
@@ -257,9 +277,11 @@ class OpenApiConverter {
       }
       if (embedded || root) {
         auto add = [&](std::string_view name, const Type* ft) {
-          if (t->FindField(name) != nullptr) return;
+          if (t->FindField(name) != nullptr)
+            return;
           for (auto& f : t->fields) {
-            if (f.name == name) return;
+            if (f.name == name)
+              return;
           }
           StructField f;
           f.name = std::string(name);
@@ -270,7 +292,8 @@ class OpenApiConverter {
         add("kind", ScalarType());
         // The metadata of a (embedded) resource is ObjectMeta whatever the schema says.
         for (auto& f : t->fields) {
-          if (f.name == "metadata") f.type = ObjectMetaType();
+          if (f.name == "metadata")
+            f.type = ObjectMetaType();
         }
         add("metadata", ObjectMetaType());
       }
@@ -285,7 +308,8 @@ class OpenApiConverter {
       }
       return static_cast<const Type*>(t);
     }
-    if (type.empty() && preserve) return DeducedType();
+    if (type.empty() && preserve)
+      return DeducedType();
     return ScalarType();
   }
 

@@ -44,7 +44,7 @@ struct Type {
 
   // List.
   ListKind list_kind = ListKind::kAtomic;
-  std::vector<std::string> keys;  // kMap
+  std::vector<std::string> keys;    // kMap
   const Type* list_elem = nullptr;  // null: atomic untyped
 
   // Looks up a key of a map value: sets *type and returns whether it is a declared field.

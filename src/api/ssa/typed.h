@@ -42,7 +42,8 @@ Result<Comparison> DiffObjects(const json::object* lhs, const json::object* rhs,
                                Skip skip = {});
 
 // The same for whole objects (the root type must be a granular map), without copying them.
-Result<Set> ToFieldSet(const json::object& o, const Type& t);
+// reject_duplicates: duplicate associative-list items are an error (applied configurations).
+Result<Set> ToFieldSet(const json::object& o, const Type& t, bool reject_duplicates = false);
 Result<json::value> MergeObjects(const json::object* lhs, const json::object& rhs, const Type& t,
                                  Skip skip = {});
 

@@ -1,5 +1,7 @@
 #include "api/ssa/updater.h"
 
+#include <optional>
+
 namespace kcx::api::ssa {
 
 namespace {
@@ -12,8 +14,7 @@ struct UpdateOutcome {
 // merge.Updater.update: takes from every manager but `workflow` the fields that changed.
 Result<UpdateOutcome> Update(const TypeSchema& schema, const json::object* live,
                              const json::object& obj, ManagedFields& managers,
-                             const std::string& workflow, bool force,
-                             const UpdaterOptions& opts) {
+                             const std::string& workflow, bool force, const UpdaterOptions& opts) {
   Skip skip = opts.skip;
   KCX_ASSIGN_OR_RETURN(Comparison cmp, DiffObjects(live, &obj, *schema.root(), skip));
   if (opts.ignored != nullptr && !opts.ignored->Empty()) {
@@ -25,9 +26,11 @@ Result<UpdateOutcome> Update(const TypeSchema& schema, const json::object* live,
   Set changed = cmp.modified.Union(cmp.added);
   std::map<std::string, Set> conflicts;
   for (auto& [name, vs] : managers) {
-    if (name == workflow) continue;
+    if (name == workflow)
+      continue;
     Set c = vs.set.Intersection(changed);
-    if (!c.Empty()) conflicts[name] = std::move(c);
+    if (!c.Empty())
+      conflicts[name] = std::move(c);
   }
   if (!force && !conflicts.empty()) {
     for (const auto& [name, set] : conflicts) {
@@ -41,7 +44,8 @@ Result<UpdateOutcome> Update(const TypeSchema& schema, const json::object* live,
   }
   if (!cmp.removed.Empty()) {
     for (auto& [name, vs] : managers) {
-      if (name == workflow) continue;
+      if (name == workflow)
+        continue;
       vs.set = vs.set.Difference(cmp.removed);
     }
   }
@@ -70,17 +74,18 @@ Result<json::value> Prune(const TypeSchema& schema, json::value merged,
   const VersionedSet& now = managers.at(manager);
   // Nothing was dropped from the configuration: pruning cannot remove anything (every path
   // in `last` is owned by the applier again, together with its list-item and map-key parents).
-  if (last_raw.Difference(now.set).Empty()) return merged;
+  if (last_raw.Difference(now.set).Empty())
+    return merged;
   Set last = EnsureNamedFieldsAreMembers(last_raw, t);
   json::value pruned = RemoveItems(merged, last, t);
   // addBackOwnedItems
   Set managed;
-  for (const auto& [name, vs] : managers) managed = managed.Union(vs.set);
+  for (const auto& [name, vs] : managers)
+    managed = managed.Union(vs.set);
   KCX_ASSIGN_OR_RETURN(Set merged_set, EnsuredFieldSet(merged, t));
   KCX_ASSIGN_OR_RETURN(Set pruned_set, EnsuredFieldSet(pruned, t));
   pruned = RemoveItems(
-      merged,
-      merged_set.Difference(pruned_set.Union(EnsureNamedFieldsAreMembers(managed, t))), t);
+      merged, merged_set.Difference(pruned_set.Union(EnsureNamedFieldsAreMembers(managed, t))), t);
   // addBackDanglingItems
   KCX_ASSIGN_OR_RETURN(pruned_set, EnsuredFieldSet(pruned, t));
   return RemoveItems(merged, merged_set.Difference(pruned_set).Intersection(last), t);
@@ -94,9 +99,11 @@ Status UpdaterUpdate(const TypeSchema& schema, const json::object* live, const j
   KCX_ASSIGN_OR_RETURN(UpdateOutcome out,
                        Update(schema, live, obj, managers, manager, /*force=*/true, opts));
   Set mine;
-  if (auto it = managers.find(manager); it != managers.end()) mine = std::move(it->second.set);
+  if (auto it = managers.find(manager); it != managers.end())
+    mine = std::move(it->second.set);
   mine = mine.Union(out.compare.modified).Union(out.compare.added).Difference(out.compare.removed);
-  if (opts.ignored != nullptr) mine = mine.RecursiveDifference(*opts.ignored);
+  if (opts.ignored != nullptr)
+    mine = mine.RecursiveDifference(*opts.ignored);
   if (mine.Empty()) {
     managers.erase(manager);
   } else {
@@ -112,33 +119,44 @@ Result<ApplyResult> UpdaterApply(const TypeSchema& schema, const json::object* l
   const Type& t = *schema.root();
   KCX_ASSIGN_OR_RETURN(json::value merged,
                        MergeObjects(live, config, t, Skip{opts.skip.lhs, nullptr}));
-  Set last;
-  bool had_last = false;
-  if (auto it = managers.find(manager); it != managers.end()) {
-    last = it->second.set;
-    had_last = true;
-  }
-  KCX_ASSIGN_OR_RETURN(Set set, ToFieldSet(config, t));
-  if (opts.ignored != nullptr) set = set.RecursiveDifference(*opts.ignored);
-  // Work on a copy so that a conflict leaves the caller's managers untouched.
-  ManagedFields next = managers;
-  next[manager] = VersionedSet{std::move(set), version, true};
-  if (had_last && !last.Empty()) {
-    KCX_ASSIGN_OR_RETURN(merged, Prune(schema, std::move(merged), next, manager, last));
+  KCX_ASSIGN_OR_RETURN(Set set, ToFieldSet(config, t, /*reject_duplicates=*/true));
+  if (opts.ignored != nullptr)
+    set = set.RecursiveDifference(*opts.ignored);
+  // Install the applier's new set in place (prune and update read it) and keep the previous
+  // entry to restore on conflict, instead of copying every manager's set.
+  std::optional<VersionedSet> previous;
+  if (auto it = managers.find(manager); it != managers.end())
+    previous = std::move(it->second);
+  managers[manager] = VersionedSet{std::move(set), version, true};
+  if (previous.has_value() && !previous->set.Empty()) {
+    auto pruned = Prune(schema, std::move(merged), managers, manager, previous->set);
+    if (!pruned.ok()) {
+      managers[manager] = std::move(*previous);
+      return pruned.status();
+    }
+    merged = std::move(*pruned);
   }
   UpdaterOptions uopts = opts;
   uopts.skip.rhs = nullptr;
-  if (!merged.is_object()) merged = json::object();
-  KCX_ASSIGN_OR_RETURN(UpdateOutcome out,
-                       Update(schema, live, merged.get_object(), next, manager, force, uopts));
+  if (!merged.is_object())
+    merged = json::object();
+  auto out = Update(schema, live, merged.get_object(), managers, manager, force, uopts);
+  if (!out.ok() || !out->conflicts.empty()) {
+    if (previous.has_value()) {
+      managers[manager] = std::move(*previous);
+    } else {
+      managers.erase(manager);
+    }
+  }
+  if (!out.ok())
+    return out.status();
   ApplyResult result;
-  if (!out.conflicts.empty()) {
-    result.conflicts = std::move(out.conflicts);
+  if (!out->conflicts.empty()) {
+    result.conflicts = std::move(out->conflicts);
     return result;
   }
-  result.changed = !out.compare.IsSame();
+  result.changed = !out->compare.IsSame();
   result.object = std::move(merged);
-  managers = std::move(next);
   return result;
 }
 
