@@ -324,6 +324,43 @@ TEST(FieldManagerTest, KubectlApplyKeepsLastAppliedAnnotationInSync) {
       "\"metadata\":{\"name\":\"c\"}}\n");
 }
 
+TEST(FieldManagerTest, ApplyRejectsInvalidListsAndAppliesToStatus) {
+  const TypeSchema& s = Deployments();
+  auto dup = ApplyConfig(s, nullptr, Obj(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[
+        {"name":"a","image":"x"},{"name":"a","image":"y"}]}}}})"),
+                         Ctx("m1"), false);
+  EXPECT_FALSE(dup.ok());
+  auto nokey = ApplyConfig(s, nullptr, Obj(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}})"),
+                           Ctx("m1"), false);
+  EXPECT_FALSE(nokey.ok());
+
+  auto live = ApplyConfig(s, nullptr, Obj(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"d"},"spec":{"replicas":1}})"),
+                          Ctx("m1"), false);
+  ASSERT_TRUE(live.ok());
+  WriteContext st = Ctx("ctrl");
+  st.subresource = "status";
+  st.has_status_subresource = true;
+  auto out = ApplyConfig(s, &*live, Obj(R"({"apiVersion":"apps/v1","kind":"Deployment",
+      "metadata":{"name":"d"},"spec":{"replicas":5},"status":{"readyReplicas":1}})"),
+                         st, false);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  bool found = false;
+  for (const auto& e : Entries(*out)) {
+    if (e.at("manager") != "ctrl") continue;
+    found = true;
+    EXPECT_EQ(e.at("operation"), "Apply");
+    EXPECT_EQ(e.at("subresource"), "status");
+    std::string f;
+    AppendGoJson(f, e.at("fieldsV1"));
+    EXPECT_EQ(f, R"({"f:status":{"f:readyReplicas":{}}})");
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(FieldsOf(*out, "m1"), R"({"f:spec":{"f:replicas":{}}})");
+}
+
 TEST(SchemaTest, OpenApiMarkersDriveMerging) {
   json::object crd = Obj(R"({"type":"object","properties":{
       "spec":{"type":"object","properties":{
