@@ -349,7 +349,8 @@ TEST(FieldManagerTest, ApplyRejectsInvalidListsAndAppliesToStatus) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   bool found = false;
   for (const auto& e : Entries(*out)) {
-    if (e.at("manager") != "ctrl") continue;
+    if (e.at("manager") != "ctrl")
+      continue;
     found = true;
     EXPECT_EQ(e.at("operation"), "Apply");
     EXPECT_EQ(e.at("subresource"), "status");
