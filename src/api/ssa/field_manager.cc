@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "api/ssa/fieldpath.h"
 #include "api/ssa/schema.h"
@@ -350,6 +351,33 @@ void SyncLastApplied(json::object& obj, const json::object& config) {
   ann->get_object()[kLastApplied] = text;
 }
 
+// lastAppliedManager: the fields kubectl's client-side apply recorded in the last-applied
+// annotation and that still hold their values in live. kubectl's server-side apply may take
+// them over without force (nullopt: no usable annotation).
+std::optional<Set> AllowedFromLastApplied(const TypeSchema& schema, const json::object& live) {
+  const json::value* md = live.if_contains("metadata");
+  if (md == nullptr || !md->is_object())
+    return std::nullopt;
+  const json::value* ann = md->get_object().if_contains("annotations");
+  if (ann == nullptr || !ann->is_object())
+    return std::nullopt;
+  const json::value* last = ann->get_object().if_contains(kLastApplied);
+  if (last == nullptr || !last->is_string() || last->get_string().empty())
+    return std::nullopt;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(last->get_string(), ec);
+  if (ec || !parsed.is_object())
+    return std::nullopt;
+  auto set = ToFieldSet(parsed.get_object(), *schema.root(), /*reject_duplicates=*/true);
+  if (!set.ok())
+    return std::nullopt;
+  auto cmp = DiffObjects(&parsed.get_object(), &live, *schema.root(),
+                         Skip{nullptr, ManagedFieldsOf(&live)});
+  if (!cmp.ok())
+    return std::nullopt;
+  return set->Difference(cmp->modified).Difference(cmp->added).Difference(cmp->removed);
+}
+
 }  // namespace
 
 Status UpdateManagedFields(const TypeSchema& schema, const json::object* live, json::object& obj,
@@ -438,6 +466,20 @@ Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* l
   std::string id = Identifier(ctx.manager, "Apply", ctx.api_version, ctx.subresource);
   KCX_ASSIGN_OR_RETURN(ApplyResult res, UpdaterApply(schema, live_ptr, config, ctx.api_version,
                                                      managed.fields, id, force, opts));
+  if (!res.conflicts.empty() && ctx.manager == "kubectl" && live != nullptr) {
+    // Conflicts over fields kubectl itself applied client-side are not conflicts.
+    if (std::optional<Set> allowed = AllowedFromLastApplied(schema, *live)) {
+      std::vector<Conflict> remaining;
+      for (auto& c : res.conflicts) {
+        if (!allowed->Has(c.path))
+          remaining.push_back(std::move(c));
+      }
+      if (!remaining.empty())
+        return ConflictError(managed, remaining);
+      KCX_ASSIGN_OR_RETURN(res, UpdaterApply(schema, live_ptr, config, ctx.api_version,
+                                             managed.fields, id, /*force=*/true, opts));
+    }
+  }
   if (!res.conflicts.empty())
     return ConflictError(managed, res.conflicts);
 

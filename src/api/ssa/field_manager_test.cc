@@ -362,6 +362,37 @@ TEST(FieldManagerTest, ApplyRejectsInvalidListsAndAppliesToStatus) {
   EXPECT_EQ(FieldsOf(*out, "m1"), R"({"f:spec":{"f:replicas":{}}})");
 }
 
+TEST(FieldManagerTest, KubectlServerSideApplyTakesOverClientSideAppliedFields) {
+  const TypeSchema& s = *BuiltinSchema("", "ConfigMap");
+  // Client-side apply of data.a=1; then another Update manager sets data.b.
+  json::object live = Obj(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c",
+      "annotations":{"kubectl.kubernetes.io/last-applied-configuration":
+        "{\"apiVersion\":\"v1\",\"data\":{\"a\":\"1\"},\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"}}"}},
+      "data":{"a":"1"}})");
+  ASSERT_TRUE(UpdateManagedFields(s, nullptr, live, Ctx("kubectl-client-side-apply", "v1")).ok());
+  json::object edited = live;
+  edited["data"].as_object()["b"] = "2";
+  ASSERT_TRUE(UpdateManagedFields(s, &live, edited, Ctx("kubectl-edit", "v1")).ok());
+
+  // kubectl may take data.a (recorded in last-applied, unchanged) without force ...
+  auto ok = ApplyConfig(s, &edited, Obj(R"({"apiVersion":"v1","kind":"ConfigMap",
+      "metadata":{"name":"c"},"data":{"a":"9"}})"),
+                        Ctx("kubectl", "v1"), false);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->at("data").at("a"), "9");
+  // ... but not data.b, and another manager name gets the plain conflict.
+  auto conflict = ApplyConfig(s, &edited, Obj(R"({"apiVersion":"v1","kind":"ConfigMap",
+      "metadata":{"name":"c"},"data":{"a":"9","b":"9"}})"),
+                              Ctx("kubectl", "v1"), false);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.status().message(),
+            R"(Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .data.b)");
+  auto other = ApplyConfig(s, &edited, Obj(R"({"apiVersion":"v1","kind":"ConfigMap",
+      "metadata":{"name":"c"},"data":{"a":"9"}})"),
+                           Ctx("my-tool", "v1"), false);
+  ASSERT_FALSE(other.ok());
+}
+
 TEST(SchemaTest, OpenApiMarkersDriveMerging) {
   json::object crd = Obj(R"({"type":"object","properties":{
       "spec":{"type":"object","properties":{
