@@ -415,7 +415,7 @@ Status UpdateManagedFields(const TypeSchema& schema, const json::object* live, j
   if (auto it = managed.fields.find(kCurrent); it != managed.fields.end()) {
     VersionedSet current = std::move(it->second);
     managed.fields.erase(it);
-    current.set = current.set.Difference(StripSet());
+    current.set.Erase(StripSet());
     if (!current.set.Empty()) {
       std::string id = Identifier(ctx.manager, "Update", ctx.api_version, ctx.subresource);
       if (auto prev = managed.fields.find(id); prev != managed.fields.end()) {
@@ -484,7 +484,7 @@ Result<json::object> ApplyConfig(const TypeSchema& schema, const json::object* l
     return ConflictError(managed, res.conflicts);
 
   if (auto it = managed.fields.find(id); it != managed.fields.end()) {
-    it->second.set = it->second.set.Difference(StripSet());
+    it->second.set.Erase(StripSet());
     if (it->second.set.Empty()) {
       managed.fields.erase(it);
       managed.meta.erase(id);

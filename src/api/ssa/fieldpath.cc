@@ -613,6 +613,50 @@ Set Set::RecursiveDifference(const Set& o) const {
   return out;
 }
 
+void Set::Erase(const Set& o) {
+  if (o.members_.empty() && o.children_.empty())
+    return;
+  if (!o.members_.empty())
+    members_ = MembersDifference(members_, o.members_);
+  size_t j = 0;
+  for (auto it = children_.begin(); it != children_.end();) {
+    while (j < o.children_.size() && o.children_[j].pe.Compare(it->pe) < 0)
+      ++j;
+    if (j < o.children_.size() && o.children_[j].pe.Compare(it->pe) == 0) {
+      it->set.Erase(o.children_[j].set);
+      if (it->set.Empty()) {
+        it = children_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+}
+
+void Set::EraseRecursive(const Set& o) {
+  if (o.members_.empty() && o.children_.empty())
+    return;
+  if (!o.members_.empty())
+    members_ = MembersDifference(members_, o.members_);
+  size_t j = 0;
+  for (auto it = children_.begin(); it != children_.end();) {
+    if (o.HasMember(it->pe)) {
+      it = children_.erase(it);
+      continue;
+    }
+    while (j < o.children_.size() && o.children_[j].pe.Compare(it->pe) < 0)
+      ++j;
+    if (j < o.children_.size() && o.children_[j].pe.Compare(it->pe) == 0) {
+      it->set.EraseRecursive(o.children_[j].set);
+      if (it->set.Empty()) {
+        it = children_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+}
+
 bool Set::operator==(const Set& o) const {
   if (members_.size() != o.members_.size() || children_.size() != o.children_.size()) {
     return false;

@@ -100,6 +100,9 @@ class Set {
   // Like Difference, but a member of o also removes every path below it.
   Set RecursiveDifference(const Set& o) const;
   bool operator==(const Set& o) const;
+  // In-place forms of Difference and RecursiveDifference (no copies of untouched subtrees).
+  void Erase(const Set& o);
+  void EraseRecursive(const Set& o);
 
   // Calls f for every path: members first, then children, in order (SMD's Iterate).
   template <typename F>

@@ -94,6 +94,12 @@ TEST(FieldPathTest, SetAlgebra) {
   // A member of b also removes everything below it.
   EXPECT_EQ(a.RecursiveDifference(b).ToFieldsV1(), R"({"f:x":{}})");
   EXPECT_TRUE(a.Difference(a).Empty());
+  Set in_place = a;
+  in_place.Erase(b);
+  EXPECT_TRUE(in_place == a.Difference(b));
+  in_place = a;
+  in_place.EraseRecursive(b);
+  EXPECT_TRUE(in_place == a.RecursiveDifference(b));
   std::vector<std::string> paths;
   a.Iterate([&](const Path& p) { paths.push_back(PathString(p)); });
   EXPECT_EQ(paths, (std::vector<std::string>{".x", ".s.a", ".s.b"}));

@@ -18,9 +18,9 @@ Result<UpdateOutcome> Update(const TypeSchema& schema, const json::object* live,
   Skip skip = opts.skip;
   KCX_ASSIGN_OR_RETURN(Comparison cmp, DiffObjects(live, &obj, *schema.root(), skip));
   if (opts.ignored != nullptr && !opts.ignored->Empty()) {
-    cmp.added = cmp.added.RecursiveDifference(*opts.ignored);
-    cmp.modified = cmp.modified.RecursiveDifference(*opts.ignored);
-    cmp.removed = cmp.removed.RecursiveDifference(*opts.ignored);
+    cmp.added.EraseRecursive(*opts.ignored);
+    cmp.modified.EraseRecursive(*opts.ignored);
+    cmp.removed.EraseRecursive(*opts.ignored);
   }
   UpdateOutcome out;
   Set changed = cmp.modified.Union(cmp.added);
@@ -39,14 +39,13 @@ Result<UpdateOutcome> Update(const TypeSchema& schema, const json::object* live,
     return out;
   }
   for (const auto& [name, set] : conflicts) {
-    auto& vs = managers[name];
-    vs.set = vs.set.Difference(set);
+    managers[name].set.Erase(set);
   }
   if (!cmp.removed.Empty()) {
     for (auto& [name, vs] : managers) {
       if (name == workflow)
         continue;
-      vs.set = vs.set.Difference(cmp.removed);
+      vs.set.Erase(cmp.removed);
     }
   }
   for (auto it = managers.begin(); it != managers.end();) {
@@ -101,9 +100,10 @@ Status UpdaterUpdate(const TypeSchema& schema, const json::object* live, const j
   Set mine;
   if (auto it = managers.find(manager); it != managers.end())
     mine = std::move(it->second.set);
-  mine = mine.Union(out.compare.modified).Union(out.compare.added).Difference(out.compare.removed);
+  mine = mine.Union(out.compare.modified).Union(out.compare.added);
+  mine.Erase(out.compare.removed);
   if (opts.ignored != nullptr)
-    mine = mine.RecursiveDifference(*opts.ignored);
+    mine.EraseRecursive(*opts.ignored);
   if (mine.Empty()) {
     managers.erase(manager);
   } else {
@@ -121,7 +121,7 @@ Result<ApplyResult> UpdaterApply(const TypeSchema& schema, const json::object* l
                        MergeObjects(live, config, t, Skip{opts.skip.lhs, nullptr}));
   KCX_ASSIGN_OR_RETURN(Set set, ToFieldSet(config, t, /*reject_duplicates=*/true));
   if (opts.ignored != nullptr)
-    set = set.RecursiveDifference(*opts.ignored);
+    set.EraseRecursive(*opts.ignored);
   // Install the applier's new set in place (prune and update read it) and keep the previous
   // entry to restore on conflict, instead of copying every manager's set.
   std::optional<VersionedSet> previous;
