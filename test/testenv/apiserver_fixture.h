@@ -79,6 +79,11 @@ class TestApiServer {
                   const std::string& body = "",
                   const std::string& content_type = "application/json",
                   const std::string& accept = "application/json");
+  CallResult Call(const std::string& method, const std::string& target, const char* body,
+                  const std::string& content_type = "application/json",
+                  const std::string& accept = "application/json") {
+    return Call(method, target, std::string(body), content_type, accept);
+  }
   CallResult Call(const std::string& method, const std::string& target,
                   const boost::json::value& body,
                   const std::string& content_type = "application/json") {
