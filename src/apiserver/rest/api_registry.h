@@ -3,10 +3,12 @@
 // ApiRegistry: every served resource (built-in types now, CRDs later) with its store.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/ssa/field_manager.h"
 #include "apiserver/registry/resource_info.h"
 #include "apiserver/store/resource_store.h"
 
@@ -18,6 +20,10 @@ struct ResourceEntry {
   std::string group_version;  // "v1", "apps/v1"
   std::string qualified;      // "configmaps", "statefulsets.apps" (as in error messages)
   std::string storage_prefix;  // "/<group or core>/<resource>/"
+  // Custom resources' server-side-apply merge schema, derived once from info->openapi_schema
+  // on first use (see MergeSchema in write_handlers.cc).
+  mutable std::once_flag merge_schema_once;
+  mutable std::shared_ptr<const api::ssa::TypeSchema> merge_schema;
 
   // The key of an object in the store: "ns/name" or "name".
   std::string Key(std::string_view ns, std::string_view name) const {

@@ -41,6 +41,16 @@ struct DeleteOptions {
   bool dry_run = false;
 };
 
+// How a write is attributed (managed fields) and what kind of write it is.
+struct WriteOptions {
+  bool dry_run = false;
+  std::string manager;  // the field manager recorded in metadata.managedFields
+  // Server-side apply: `apply_config` is merged into the live object (or creates it).
+  bool apply = false;
+  bool force = false;
+  std::shared_ptr<const boost::json::object> apply_config;
+};
+
 class RestHandler : public Handler {
  public:
   RestHandler(ApiRegistry* registry, Clock* clock, RestOptions opts);
@@ -52,10 +62,13 @@ class RestHandler : public Handler {
   void DeleteObject(ResourceEntry* e, const std::string& ns, const std::string& name,
                     const DeleteOptions& opts, Responder done);
   // Applies `mutate` to the newest version of an object and writes it (retrying on races).
-  // `subresource` is "" for the main resource, or "status" / "finalize".
+  // `subresource` is "" for the main resource, or "status" / "finalize". The write is
+  // recorded in managedFields under `manager` (kube's controllers write as
+  // "kube-controller-manager").
   void UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
                     const std::string& subresource,
-                    std::function<Status(boost::json::object& obj)> mutate, Responder done);
+                    std::function<Status(boost::json::object& obj)> mutate, Responder done,
+                    const std::string& manager = "kube-controller-manager");
 
   ApiRegistry* registry() const { return registry_; }
   // Set once the listening port is known, before serving discovery.
@@ -82,10 +95,15 @@ class RestHandler : public Handler {
   // The shared update pipeline: read newest, mutate, finalize, write; retries races.
   // `user_rv`: a resourceVersion the client asked to be current ("" = unconditional).
   void RunUpdate(ResourceEntry* e, const std::string& ns, const std::string& name,
-                 const std::string& subresource, bool dry_run,
+                 const std::string& subresource, const WriteOptions& w,
                  std::function<Result<boost::json::value>(const boost::json::value& current)>
                      mutate,
                  Responder respond, int attempt);
+
+  // The create pipeline after the body is parsed: metadata, strategy, managed fields,
+  // validation, store. `obj` already went through ApplyConfig when w.apply.
+  void CreateObject(ResourceEntry* e, const RequestScope& s, boost::json::object obj,
+                    const WriteOptions& w, Responder respond);
 
   Status CheckNamespace(const RequestScope& s) const;
 

@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "api/label_selector.h"
 #include "api/patch.h"
+#include "api/ssa/field_manager.h"
 #include "api/strategic_patch.h"
 #include "api/validation.h"
 #include "apiserver/rest/object_util.h"
@@ -37,6 +38,108 @@ Result<bool> ParseDryRun(const Request& req) {
     }
   }
   return dry;
+}
+
+// kube's prefixFromUserAgent: the User-Agent up to the first '/', printable characters only,
+// at most 128 bytes ("kubectl/v1.32.0 (linux/amd64) ..." -> "kubectl").
+std::string ManagerFromUserAgent(std::string_view ua) {
+  ua = ua.substr(0, ua.find('/'));
+  std::string out;
+  for (size_t i = 0; i < ua.size();) {
+    unsigned char c = static_cast<unsigned char>(ua[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + len > ua.size()) break;
+    bool printable = len > 1 || (c >= 0x20 && c < 0x7f);
+    if (printable) {
+      if (out.size() + len > 128) break;
+      out.append(ua.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+// The options a write request carries: dryRun, fieldManager (validated as kube's
+// ValidateFieldManager does, in the error kind of the verb's options: CreateOptions,
+// UpdateOptions, PatchOptions) and force (apply only).
+Result<WriteOptions> ParseWriteOptions(const Request& req, std::string_view options_kind,
+                                       bool apply) {
+  WriteOptions w;
+  auto dry = ParseDryRun(req);
+  if (!dry.ok()) return dry.status();
+  w.dry_run = *dry;
+  w.apply = apply;
+  std::string manager(req.Query("fieldManager"));
+  std::vector<StatusCause> causes;
+  if (manager.size() > 128) {
+    causes.push_back({"FieldValueTooLong", "Too long: may not be more than 128 bytes",
+                      "fieldManager"});
+  }
+  for (unsigned char c : manager) {
+    if (c < 0x20 || c == 0x7f) {
+      causes.push_back({"FieldValueInvalid",
+                        "Invalid value: " + json::serialize(json::string(manager)) +
+                            ": must only contain printable characters",
+                        "fieldManager"});
+      break;
+    }
+  }
+  if (apply && manager.empty()) {
+    causes.push_back({"FieldValueRequired", "Required value: is required for apply patch",
+                      "fieldManager"});
+  }
+  bool has_force = req.HasQuery("force");
+  if (has_force && !apply) {
+    causes.push_back(
+        {"FieldValueForbidden", "Forbidden: may not be specified for non-apply patch", "force"});
+  }
+  if (!causes.empty()) {
+    std::string msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: ";
+    for (size_t i = 0; i < causes.size(); ++i) {
+      if (i) msg += ", ";
+      msg += causes[i].field + ": " + causes[i].message;
+    }
+    if (causes.size() > 1) msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: [" +
+                                 msg.substr(msg.find("is invalid: ") + 12) + "]";
+    Status st(Reason::kInvalid, msg);
+    st.mutable_details().group = "meta.k8s.io";
+    st.mutable_details().kind = std::string(options_kind);
+    st.mutable_details().causes = std::move(causes);
+    return st;
+  }
+  w.force = apply && req.QueryBool("force");
+  w.manager = manager.empty() ? ManagerFromUserAgent(req.user_agent) : manager;
+  return w;
+}
+
+// The server-side-apply merge schema of a resource: the built-in table, or for custom
+// resources one derived (once) from the CRD's structural schema.
+Result<const api::ssa::TypeSchema*> MergeSchema(const ResourceEntry& e) {
+  if (!e.info->openapi_schema) return api::ssa::BuiltinSchema(e.info->group, e.info->kind);
+  Status err;
+  std::call_once(e.merge_schema_once, [&] {
+    auto s = api::ssa::SchemaFromOpenApi(*e.info->openapi_schema);
+    if (s.ok()) {
+      e.merge_schema = *s;
+    } else {
+      err = s.status();
+    }
+  });
+  if (!e.merge_schema) {
+    return Internal("no merge schema for " + e.qualified + (err.ok() ? "" : ": " + err.message()));
+  }
+  return e.merge_schema.get();
+}
+
+api::ssa::WriteContext MakeWriteContext(const ResourceEntry& e, const WriteOptions& w,
+                                        std::string_view subresource,
+                                        std::chrono::system_clock::time_point now) {
+  api::ssa::WriteContext ctx;
+  ctx.manager = w.manager;
+  ctx.api_version = e.group_version;
+  ctx.subresource = std::string(subresource);
+  ctx.time = FormatRfc3339(now);
+  return ctx;
 }
 
 bool IsYaml(std::string_view ct) {
@@ -240,13 +343,17 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
 
 void RestHandler::Create(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
-  auto dry = ParseDryRun(req);
-  if (!dry.ok()) return respond(ErrorResponse(dry.status()));
+  auto w = ParseWriteOptions(req, "CreateOptions", false);
+  if (!w.ok()) return respond(ErrorResponse(w.status()));
   auto parsed = ParseBodyObject(req);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   json::object obj = std::move(*parsed);
   if (Status st = CheckTypeMeta(*e, obj); !st.ok()) return respond(ErrorResponse(st));
+  CreateObject(e, s, std::move(obj), *w, std::move(respond));
+}
 
+void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::object obj,
+                               const WriteOptions& w, Responder respond) {
   json::object& meta = api::EnsureObject(obj, "metadata");
   if (e->info->namespaced) {
     std::string_view ns = api::GetString(meta, "namespace");
@@ -290,6 +397,18 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
     if (auto err = info.decode_fn(obj)) return respond(ErrorResponse(BadRequest(*err)));
   }
   if (info.default_fn) info.default_fn(obj);
+  // Managed fields see the defaulted object, as in kube (defaults are applied when the body
+  // is decoded): the creator owns the defaulted fields. An applied object already carries its
+  // Apply entry; its defaults are owned by nobody.
+  if (!w.apply) {
+    auto schema = MergeSchema(*e);
+    if (!schema.ok()) return respond(ErrorResponse(schema.status()));
+    if (Status st = api::ssa::UpdateManagedFields(**schema, nullptr, obj,
+                                                  MakeWriteContext(*e, w, "", now));
+        !st.ok()) {
+      return respond(ErrorResponse(st));
+    }
+  }
   if (info.has_status && info.reset_status_on_create) obj.erase("status");
   if (info.prepare_create_fn) info.prepare_create_fn(obj, now);
   if (info.default_fn) info.default_fn(obj);
@@ -297,7 +416,7 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
   if (Status st = CheckNamespace(s); !st.ok()) return respond(ErrorResponse(st));
 
   CreateAttempt(e, s.ns, std::make_shared<json::object>(std::move(obj)), generate_name, name, 0,
-                *dry, std::move(respond));
+                w.dry_run, std::move(respond));
 }
 
 // -------------------------------------------------------------------------------------------
@@ -305,35 +424,59 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
 
 void RestHandler::Update(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
-  auto dry = ParseDryRun(req);
-  if (!dry.ok()) return respond(ErrorResponse(dry.status()));
+  auto w = ParseWriteOptions(req, "UpdateOptions", false);
+  if (!w.ok()) return respond(ErrorResponse(w.status()));
   auto parsed = ParseBodyObject(req);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   auto body = std::make_shared<json::value>(std::move(*parsed));
-  RunUpdate(e, s.ns, s.name, s.subresource, *dry,
+  RunUpdate(e, s.ns, s.name, s.subresource, *w,
             [body](const json::value&) -> Result<json::value> { return *body; },
             std::move(respond), 0);
 }
 
 void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
-  auto dry = ParseDryRun(req);
-  if (!dry.ok()) return respond(ErrorResponse(dry.status()));
   std::string_view ct = req.content_type;
   if (auto p = ct.find(';'); p != std::string_view::npos) ct = Trim(ct.substr(0, p));
-  enum { kMerge, kJson, kStrategic } type;
+  enum { kMerge, kJson, kStrategic, kApply } type;
   if (ct == "application/merge-patch+json") {
     type = kMerge;
   } else if (ct == "application/json-patch+json") {
     type = kJson;
   } else if (ct == "application/strategic-merge-patch+json") {
     type = kStrategic;
+  } else if (ct == "application/apply-patch+yaml") {
+    type = kApply;
   } else {
     return respond(ErrorResponse(Status(
         Reason::kUnsupportedMediaType,
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json-patch+json, application/merge-patch+json, "
-        "application/strategic-merge-patch+json")));
+        "application/apply-patch+yaml, application/strategic-merge-patch+json")));
+  }
+  auto w = ParseWriteOptions(req, "PatchOptions", type == kApply);
+  if (!w.ok()) return respond(ErrorResponse(w.status()));
+  if (type == kApply) {
+    // Server-side apply: the body is a partial object in YAML or JSON; the field manager
+    // merges it into the live object (or creates the object) in RunUpdate.
+    auto body = api::ParseYamlOrJson(req.body);
+    if (!body.ok()) return respond(ErrorResponse(body.status()));
+    if (!body->is_object()) {
+      return respond(ErrorResponse(BadRequest("the apply configuration must be a YAML or JSON "
+                                              "object")));
+    }
+    json::object& cfg = body->get_object();
+    if (api::GetString(cfg, "apiVersion").empty() || api::GetString(cfg, "kind").empty()) {
+      return respond(ErrorResponse(BadRequest(
+          "Object 'Kind' is missing in '" + std::string(Trim(req.body).substr(0, 256)) + "'")));
+    }
+    if (Status st = CheckTypeMeta(*e, cfg); !st.ok()) return respond(ErrorResponse(st));
+    w->apply_config = std::make_shared<const json::object>(std::move(cfg));
+    RunUpdate(
+        e, s.ns, s.name, s.subresource, *w,
+        [](const json::value& cur) -> Result<json::value> { return cur; }, std::move(respond),
+        0);
+    return;
   }
   if (type == kStrategic && e->info->custom_resource) {
     // kube-apiserver serves custom resources without patch metadata, so it accepts only these.
@@ -351,7 +494,7 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
                                    ? api::BuiltinPatchMeta(e->info->group, e->info->kind)
                                    : nullptr;
   RunUpdate(
-      e, s.ns, s.name, s.subresource, *dry,
+      e, s.ns, s.name, s.subresource, *w,
       [patch, type, meta](const json::value& cur) -> Result<json::value> {
         if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
         if (type == kStrategic) return api::ApplyStrategicMergePatch(cur, *patch, meta);
@@ -362,9 +505,12 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
 
 void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
                                const std::string& subresource,
-                               std::function<Status(json::object& obj)> mutate, Responder done) {
+                               std::function<Status(json::object& obj)> mutate, Responder done,
+                               const std::string& manager) {
+  WriteOptions w;
+  w.manager = manager;
   RunUpdate(
-      e, ns, name, subresource, false,
+      e, ns, name, subresource, w,
       [mutate](const json::value& cur) -> Result<json::value> {
         json::value v = cur;
         KCX_RETURN_IF_ERROR(mutate(v.get_object()));
@@ -375,18 +521,58 @@ void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const st
 
 void RestHandler::RunUpdate(
     ResourceEntry* e, const std::string& ns, const std::string& name,
-    const std::string& subresource, bool dry_run,
+    const std::string& subresource, const WriteOptions& w,
     std::function<Result<json::value>(const json::value& current)> mutate, Responder respond,
     int attempt) {
+  const bool dry_run = w.dry_run;
   const std::string key = e->Key(ns, name);
+  auto schema = MergeSchema(*e);
+  if (!schema.ok()) return respond(ErrorResponse(schema.status()));
+  const auto now = clock_->WallNow();
+  const api::ssa::WriteContext ctx = MakeWriteContext(*e, w, subresource, now);
   RecordPtr cur = e->store->GetLatest(key);
+  if (!cur && w.apply && subresource.empty()) {
+    // Apply creates a missing object. A create that loses a race with another create is
+    // retried as an apply to the object that won.
+    auto created = api::ssa::ApplyConfig(**schema, nullptr, *w.apply_config, ctx, w.force);
+    if (!created.ok()) return respond(ErrorResponse(created.status()));
+    std::string_view body_name = api::GetStringPath(*created, {"metadata", "name"});
+    if (body_name != name) {
+      return respond(ErrorResponse(BadRequest("the name of the object (" +
+                                              std::string(body_name) +
+                                              ") does not match the name on the URL (" + name +
+                                              ")")));
+    }
+    RequestScope scope;
+    scope.entry = e;
+    scope.ns = ns;
+    scope.has_ns = e->info->namespaced;
+    scope.name = name;
+    CreateObject(e, scope, std::move(*created), w,
+                 [=, this](Response r) mutable {
+                   if (r.code == 409 && attempt < 4 &&
+                       r.body.find("\"AlreadyExists\"") != std::string::npos) {
+                     return RunUpdate(e, ns, name, subresource, w, std::move(mutate),
+                                      std::move(respond), attempt + 1);
+                   }
+                   respond(std::move(r));
+                 });
+    return;
+  }
   if (!cur) return respond(ErrorResponse(NotFoundError(*e, name)));
   auto oldv = api::ParseJson(cur->json);
   if (!oldv.ok() || !oldv->is_object()) {
     return respond(ErrorResponse(Internal("stored object is corrupt")));
   }
   const json::object& old = oldv->get_object();
-  auto nv = mutate(*oldv);
+  Result<json::value> nv = json::value();
+  if (w.apply) {
+    auto applied = api::ssa::ApplyConfig(**schema, &old, *w.apply_config, ctx, w.force);
+    if (!applied.ok()) return respond(ErrorResponse(applied.status()));
+    nv = json::value(std::move(*applied));
+  } else {
+    nv = mutate(*oldv);
+  }
   if (!nv.ok()) return respond(ErrorResponse(nv.status()));
   if (!nv->is_object()) {
     return respond(ErrorResponse(BadRequest("the result of the update must be a JSON object")));
@@ -430,6 +616,17 @@ void RestHandler::RunUpdate(
     } else {
       result.erase("status");
     }
+    json::object& rm = result["metadata"].get_object();
+    if (w.apply) {
+      // The applied object carries the new Apply entry for the status subresource.
+      if (const json::value* mf = meta.if_contains("managedFields")) {
+        rm["managedFields"] = *mf;
+      } else {
+        rm.erase("managedFields");
+      }
+    } else if (Status st = api::ssa::UpdateManagedFields(**schema, &old, result, ctx); !st.ok()) {
+      return respond(ErrorResponse(st));
+    }
   } else if (subresource == "finalize") {
     result = old;
     json::object& spec = api::EnsureObject(result, "spec");
@@ -462,6 +659,13 @@ void RestHandler::RunUpdate(
     }
     rm.erase("selfLink");
     if (info.default_fn) info.default_fn(result);
+    // As in kube, managed fields are computed on the decoded (defaulted) object, before the
+    // strategy copies status and other server-owned fields from the old object.
+    if (!w.apply) {
+      if (Status st = api::ssa::UpdateManagedFields(**schema, &old, result, ctx); !st.ok()) {
+        return respond(ErrorResponse(st));
+      }
+    }
     if (info.has_status) {
       auto it = old.find("status");
       if (it != old.end()) {
@@ -506,7 +710,7 @@ void RestHandler::RunUpdate(
         if (!r.ok()) {
           if (IsRetry(r.status())) {
             if (user_rv.empty() && attempt < 16) {
-              RunUpdate(e, ns, name, subresource, dry_run, std::move(mutate), std::move(respond),
+              RunUpdate(e, ns, name, subresource, w, std::move(mutate), std::move(respond),
                         attempt + 1);
             } else {
               respond(ErrorResponse(ModifiedConflict(*e, name)));
