@@ -240,7 +240,17 @@ struct GarbageCollector::Impl {
       for (const WatchItem& it : items) {
         if (!it.obj)
           continue;
-        auto v = api::ParseJson(it.obj->json);
+        const std::string& js = it.obj->json;
+        // Most writes concern the collector not at all: a new object without owner references
+        // or finalizers, or the deletion of an object when nothing has owners. Skip parsing
+        // those (substring checks are conservative: a false hit only costs the parse).
+        if (it.type == EventType::kAdded && js.find("\"ownerReferences\"") == std::string::npos &&
+            js.find("\"finalizers\"") == std::string::npos) {
+          continue;
+        }
+        if (it.type == EventType::kDeleted && graph.empty())
+          continue;
+        auto v = api::ParseJson(js);
         if (!v.ok() || !v->is_object())
           continue;
         MetaSummary m = SummarizeMeta(v->get_object());

@@ -68,6 +68,8 @@ class Graph {
   // Dependents whose reference to `owner_uid` has blockOwnerDeletion=true.
   std::vector<std::string> BlockingDependents(const std::string& owner_uid) const;
   size_t size() const { return nodes_.size(); }
+  // No node and no reverse-index entry: a deletion cannot concern the collector.
+  bool empty() const { return nodes_.empty() && dependents_.empty(); }
 
  private:
   void Unlink(const std::string& uid, const Node& n, GraphWork& out);
