@@ -487,4 +487,133 @@ Status InvalidStatus(std::string_view group, std::string_view kind, std::string_
   return s;
 }
 
+namespace {
+
+// Go's %#v of a *bool field inside a struct: kube prints the pointer; an address means nothing
+// to a client, so the value is printed instead.
+std::string GoBoolPtr(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_bool())
+    return "(*bool)(nil)";
+  return it->value().get_bool() ? "(*bool)(true)" : "(*bool)(false)";
+}
+
+std::string StrField(const boost::json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string())
+    return "";
+  return std::string(it->value().get_string());
+}
+
+}  // namespace
+
+void ValidateObjectMetaOwnersFinalizers(const boost::json::object& metadata,
+                                        std::vector<StatusCause>& causes) {
+  const std::string path = "metadata.ownerReferences";
+  if (const boost::json::value* v = metadata.if_contains("ownerReferences")) {
+    const boost::json::array* refs = v->if_array();
+    if (!refs && !v->is_null()) {
+      causes.push_back(StatusCause{"FieldValueInvalid", "Invalid value: must be a list", path});
+    }
+    std::string first_controller;
+    std::string all;  // the list as Go's %#v prints it (pointer fields by value)
+    if (refs) {
+      all = "[]v1.OwnerReference{";
+      bool firstv = true;
+      for (const auto& r : *refs) {
+        const boost::json::object* o = r.if_object();
+        if (!o)
+          continue;
+        if (!firstv)
+          all += ", ";
+        firstv = false;
+        all += "v1.OwnerReference{APIVersion:" + GoQuote(StrField(*o, "apiVersion")) +
+               ", Kind:" + GoQuote(StrField(*o, "kind")) +
+               ", Name:" + GoQuote(StrField(*o, "name")) + ", UID:" + GoQuote(StrField(*o, "uid")) +
+               ", Controller:" + GoBoolPtr(*o, "controller") +
+               ", BlockOwnerDeletion:" + GoBoolPtr(*o, "blockOwnerDeletion") + "}";
+      }
+      all += "}";
+    }
+    for (size_t i = 0; refs && i < refs->size(); ++i) {
+      const boost::json::object* o = (*refs)[i].if_object();
+      if (!o) {
+        causes.push_back(
+            StatusCause{"FieldValueInvalid", "Invalid value: must be an object", path});
+        continue;
+      }
+      std::string api_version = StrField(*o, "apiVersion");
+      std::string kind = StrField(*o, "kind");
+      std::string name = StrField(*o, "name");
+      std::string uid = StrField(*o, "uid");
+      // schema.FromAPIVersionAndKind: "group/version" or "version"; anything else has no
+      // version.
+      std::string group, version;
+      if (auto slash = api_version.find('/'); slash == std::string::npos) {
+        version = api_version;
+      } else if (api_version.find('/', slash + 1) == std::string::npos) {
+        group = api_version.substr(0, slash);
+        version = api_version.substr(slash + 1);
+      }
+      if (version.empty()) {
+        causes.push_back(
+            FieldInvalid(path + ".apiVersion", api_version, "version must not be empty"));
+      }
+      if (kind.empty())
+        causes.push_back(FieldInvalid(path + ".kind", kind, "kind must not be empty"));
+      if (name.empty())
+        causes.push_back(FieldInvalid(path + ".name", name, "name must not be empty"));
+      if (uid.empty())
+        causes.push_back(FieldInvalid(path + ".uid", uid, "uid must not be empty"));
+      if (group.empty() && version == "v1" && kind == "Event") {
+        causes.push_back(StatusCause{
+            "FieldValueInvalid",
+            "Invalid value: v1.OwnerReference{APIVersion:" + GoQuote(api_version) +
+                ", Kind:" + GoQuote(kind) + ", Name:" + GoQuote(name) + ", UID:" + GoQuote(uid) +
+                ", Controller:" + GoBoolPtr(*o, "controller") +
+                ", BlockOwnerDeletion:" + GoBoolPtr(*o, "blockOwnerDeletion") +
+                "}: /v1, Kind=Event is disallowed from being an owner",
+            path});
+      }
+      auto c = o->find("controller");
+      if (c != o->end() && c->value().is_bool() && c->value().get_bool()) {
+        std::string cur = kind + "/" + name;
+        if (!first_controller.empty()) {
+          causes.push_back(StatusCause{
+              "FieldValueInvalid",
+              "Invalid value: " + all +
+                  ": Only one reference can have Controller set to true. Found \"true\" in "
+                  "references for " +
+                  first_controller + " and " + cur,
+              path});
+        } else {
+          first_controller = cur;
+        }
+      }
+    }
+  }
+  if (const boost::json::array* f = [&]() -> const boost::json::array* {
+        auto it = metadata.find("finalizers");
+        return it == metadata.end() ? nullptr : it->value().if_array();
+      }()) {
+    bool orphan = false, foreground = false;
+    std::string list = "[]string{";
+    for (size_t i = 0; i < f->size(); ++i) {
+      if (!(*f)[i].is_string())
+        continue;
+      std::string_view s = (*f)[i].get_string();
+      orphan |= s == "orphan";
+      foreground |= s == "foregroundDeletion";
+      list += (i ? ", " : "") + GoQuote(s);
+    }
+    list += "}";
+    if (orphan && foreground) {
+      causes.push_back(StatusCause{
+          "FieldValueInvalid",
+          "Invalid value: " + list + ": finalizer orphan and foregroundDeletion cannot be both set",
+          "metadata.finalizers"});
+    }
+  }
+}
+
 }  // namespace kcx::api

@@ -48,6 +48,14 @@ inline constexpr int64_t kTotalAnnotationSizeLimitBytes = 256 * 1024;
 void ValidateObjectMetaLabelsAnnotations(const boost::json::object& metadata,
                                          std::vector<StatusCause>& causes);
 
+// metadata.ownerReferences and the garbage-collector finalizers of ValidateObjectMeta:
+// apiVersion (with a version), kind, name and uid required per reference; no Event owners; at
+// most one reference with controller=true; `orphan` and `foregroundDeletion` not both set.
+// Field paths are "metadata.ownerReferences[.x]" and "metadata.finalizers", as kube reports
+// them (no index).
+void ValidateObjectMetaOwnersFinalizers(const boost::json::object& metadata,
+                                        std::vector<StatusCause>& causes);
+
 // How a resource validates its names (apimachinery's ValidateNameFunc).
 enum class NameRule {
   kDns1123Subdomain,  // most resources (ConfigMap, Secret, Pod, CRD instances, ...)

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/json.h"
+#include "apiserver/gc/garbage_collector.h"
 #include "apiserver/http/server.h"
 #include "apiserver/pki/pki.h"
 #include "apiserver/registry/resource_info.h"
@@ -64,6 +65,7 @@ struct ApiServer::Impl {
   std::unique_ptr<ApiRegistry> registry;
   std::unique_ptr<RestHandler> handler;
   std::unique_ptr<HttpServer> server;
+  std::unique_ptr<gc::GarbageCollector> gc;
   std::string kubeconfig;
 
   std::mutex mu;
@@ -236,6 +238,12 @@ Status ApiServer::Start() {
     impl_->cv.notify_all();
   });
 
+  // The garbage collector watches every resource, and those added later (CRDs).
+  m.gc = std::make_unique<gc::GarbageCollector>(m.handler.get(), m.clock);
+  for (const auto& e : m.registry->entries()) m.gc->AddResource(e.get());
+  m.registry->SetOnAdd([gc = m.gc.get()](ResourceEntry* e) { gc->AddResource(e); });
+  m.gc->Start();
+
   // The namespaces every cluster starts with.
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     if (m.registry->namespaces()->store->Get(ns)) continue;
@@ -291,6 +299,7 @@ void ApiServer::Stop() {
   m.server->Stop();
   if (m.bookmark_thread.joinable()) m.bookmark_thread.join();
   if (m.ns_thread.joinable()) m.ns_thread.join();
+  if (m.gc) m.gc->Stop();
   if (m.backend) m.backend->Close();
 }
 

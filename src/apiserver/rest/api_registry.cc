@@ -15,6 +15,7 @@ ResourceEntry* ApiRegistry::Add(const ResourceInfo* info) {
   e->store = std::make_unique<ResourceStore>(e->storage_prefix, seq_, history_limit_);
   if (info->group.empty() && info->resource == "namespaces") namespaces_ = e.get();
   entries_.push_back(std::move(e));
+  if (on_add_) on_add_(entries_.back().get());
   return entries_.back().get();
 }
 

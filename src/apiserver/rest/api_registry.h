@@ -2,6 +2,7 @@
 
 // ApiRegistry: every served resource (built-in types now, CRDs later) with its store.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,9 @@ class ApiRegistry {
   ApiRegistry(Sequencer* seq, size_t history_limit);
 
   ResourceEntry* Add(const ResourceInfo* info);
+  // Called with every entry Add creates from now on (e.g. the garbage collector starts
+  // watching a CRD's resource). Runs on the thread that calls Add.
+  void SetOnAdd(std::function<void(ResourceEntry*)> hook) { on_add_ = std::move(hook); }
   ResourceEntry* Find(std::string_view group, std::string_view version,
                       std::string_view resource) const;
   ResourceEntry* FindByStoragePrefix(std::string_view key) const;
@@ -58,6 +62,7 @@ class ApiRegistry {
   size_t history_limit_;
   std::vector<std::unique_ptr<ResourceEntry>> entries_;
   ResourceEntry* namespaces_ = nullptr;
+  std::function<void(ResourceEntry*)> on_add_;
 };
 
 }  // namespace kcx::apiserver

@@ -36,6 +36,7 @@ struct RequestScope {
 struct DeleteOptions {
   std::optional<int64_t> grace_period_seconds;
   std::string propagation_policy;  // "", "Orphan", "Background", "Foreground"
+  std::optional<bool> orphan_dependents;  // the deprecated field; exclusive with the policy
   std::string precondition_uid;
   std::string precondition_rv;
   bool dry_run = false;

@@ -9,6 +9,7 @@
 #include "api/ssa/field_manager.h"
 #include "api/strategic_patch.h"
 #include "api/validation.h"
+#include "apiserver/gc/deletion_policy.h"
 #include "apiserver/rest/object_util.h"
 #include "apiserver/rest/rest_handler.h"
 #include "apiserver/rest/status_json.h"
@@ -196,6 +197,7 @@ std::vector<StatusCause> ValidateObject(const ResourceEntry& e, const json::obje
                       "metadata.name"});
   }
   if (meta) api::ValidateObjectMetaLabelsAnnotations(*meta, causes);
+  if (meta) api::ValidateObjectMetaOwnersFinalizers(*meta, causes);
   if (old) {
     const json::object* om = api::GetObject(*old, "metadata");
     // An object being deleted can lose finalizers but gain none.
@@ -744,6 +746,9 @@ Result<DeleteOptions> ParseDeleteOptions(const Request& req) {
   if (std::string_view p = req.Query("propagationPolicy"); !p.empty()) {
     o.propagation_policy = std::string(p);
   }
+  if (std::string_view od = req.Query("orphanDependents"); od == "true" || od == "false") {
+    o.orphan_dependents = od == "true";
+  }
   if (!Trim(req.body).empty()) {
     auto v = api::ParseJson(req.body);
     if (!v.ok()) return v.status();
@@ -764,19 +769,28 @@ Result<DeleteOptions> ParseDeleteOptions(const Request& req) {
           if (x == "All") o.dry_run = true;
         }
       }
-      if (b->contains("orphanDependents") && b->at("orphanDependents").is_bool() &&
-          o.propagation_policy.empty()) {
-        o.propagation_policy = b->at("orphanDependents").get_bool() ? "Orphan" : "Background";
+      if (auto it = b->find("orphanDependents"); it != b->end() && it->value().is_bool()) {
+        o.orphan_dependents = it->value().get_bool();
       }
     }
   }
+  // kube's ValidateDeleteOptions.
+  std::vector<StatusCause> causes;
+  if (o.orphan_dependents && !o.propagation_policy.empty()) {
+    causes.push_back(api::FieldInvalid("propagationPolicy", o.propagation_policy,
+                                       "orphanDependents and deletionPropagation cannot be both "
+                                       "set"));
+  }
   if (!o.propagation_policy.empty() && o.propagation_policy != "Orphan" &&
       o.propagation_policy != "Background" && o.propagation_policy != "Foreground") {
-    return Invalid("propagationPolicy: Unsupported value: \"" + o.propagation_policy +
-                       "\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
-                   {{"FieldValueNotSupported",
-                     "Unsupported value: \"" + o.propagation_policy + "\"",
-                     "propagationPolicy"}});
+    causes.push_back({"FieldValueNotSupported",
+                      "Unsupported value: " + api::GoQuote(o.propagation_policy) +
+                          ": supported values: \"Foreground\", \"Background\", \"Orphan\", "
+                          "\"nil\"",
+                      "propagationPolicy"});
+  }
+  if (!causes.empty()) {
+    return api::InvalidStatus("meta.k8s.io", "DeleteOptions", "", std::move(causes));
   }
   if (o.grace_period_seconds && *o.grace_period_seconds < 0) o.grace_period_seconds = 1;
   return o;
@@ -817,55 +831,115 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
             ", ResourceVersion in object meta: " + std::to_string(cur->rv))));
   }
 
-  // Graceful deletion: Pods bound to a node wait for their node to confirm termination.
+  // kube's rest.BeforeDelete. Only Pods delete gracefully: one bound to a node waits for its
+  // node to confirm termination; a second delete may only shorten the grace period.
+  auto now = clock_->WallNow();
+  bool graceful = false;
   int64_t grace = 0;
   bool is_pod = e->info->group.empty() && e->info->resource == "pods";
-  if (is_pod) {
-    const json::object* spec = api::GetObject(obj, "spec");
-    std::string_view phase = api::GetStringPath(obj, {"status", "phase"});
-    grace = opts.grace_period_seconds.value_or(
-        spec ? api::GetInt(*spec, "terminationGracePeriodSeconds", 30) : 30);
-    if (!spec || api::GetString(*spec, "nodeName").empty() || phase == "Succeeded" ||
-        phase == "Failed") {
-      grace = 0;
-    }
-  }
-  bool is_ns = IsNamespaceEntry(*e);
-  bool pending_finalizers = HasFinalizers(obj) || (is_ns && NamespaceHasSpecFinalizers(obj));
   bool already_deleting = !api::GetString(meta, "deletionTimestamp").empty();
-
-  if (grace > 0 || pending_finalizers) {
-    // Mark for deletion; the object stays until finalizers are gone / the node confirms.
-    auto now = clock_->WallNow();
+  json::object marked = obj;  // the object as the update path writes it
+  json::object& mmeta = marked["metadata"].as_object();
+  if (is_pod) {
     if (already_deleting) {
       int64_t cur_grace = api::GetInt(meta, "deletionGracePeriodSeconds", 0);
-      if (!(grace < cur_grace)) return respond(ObjectResponse(200, cur->json));
+      if (cur_grace > 0) {
+        if (!opts.grace_period_seconds || *opts.grace_period_seconds >= cur_grace) {
+          return respond(ObjectResponse(200, cur->json));  // graceful deletion pending
+        }
+        grace = *opts.grace_period_seconds;
+        auto ts = ParseRfc3339(api::GetString(meta, "deletionTimestamp")).value_or(now);
+        mmeta["deletionTimestamp"] =
+            FormatRfc3339(ts - std::chrono::seconds(cur_grace) + std::chrono::seconds(grace));
+        mmeta["deletionGracePeriodSeconds"] = grace;
+        graceful = true;
+      }
+    } else {
+      const json::object* spec = api::GetObject(obj, "spec");
+      std::string_view phase = api::GetStringPath(obj, {"status", "phase"});
+      grace = opts.grace_period_seconds.value_or(
+          spec ? api::GetInt(*spec, "terminationGracePeriodSeconds", 30) : 30);
+      if (!spec || api::GetString(*spec, "nodeName").empty() || phase == "Succeeded" ||
+          phase == "Failed") {
+        grace = 0;
+      }
+      if (grace > 0) {
+        mmeta["deletionTimestamp"] = FormatRfc3339(now + std::chrono::seconds(grace));
+        mmeta["deletionGracePeriodSeconds"] = grace;
+        graceful = true;
+      }
     }
-    meta["deletionTimestamp"] = FormatRfc3339(now + std::chrono::seconds(grace));
-    meta["deletionGracePeriodSeconds"] = grace;
-    if (is_ns) api::EnsureObject(obj, "status")["phase"] = "Terminating";
-    if (opts.dry_run) return respond(ObjectResponse(200, json::serialize(obj)));
-    auto res = std::make_shared<json::object>(std::move(obj));
-    Record proto = PrepareRecord(*e, *res);
-    uint64_t cur_rv = cur->rv;
-    e->store->Write(
-        key,
-        [&](const RecordPtr& latest) -> Result<WriteIntent> {
-          if (!latest) return NotFoundError(*e, name);
-          if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
-          WriteIntent in;
-          in.build = BuildRecord(proto, *res);
-          return in;
-        },
-        [=, this](Result<RecordPtr> r) mutable {
-          if (!r.ok()) {
-            if (IsRetry(r.status())) return DeleteObject(e, ns, name, opts, std::move(respond));
-            return respond(ErrorResponse(r.status()));
-          }
-          if (is_ns && ns_hook_) ns_hook_();
-          respond(ObjectResponse(200, (*r)->json));
-        });
-    return;
+  }
+
+  // The garbage-collector finalizers this deletion asks for (store.go's
+  // deletionFinalizersForGarbageCollection): `orphan` for Orphan, `foregroundDeletion` for
+  // Foreground, none for Background; a repeated delete with another policy swaps them.
+  bool is_ns = IsNamespaceEntry(*e);
+  std::vector<std::string> finalizers;
+  if (const json::array* f = api::GetArray(meta, "finalizers")) {
+    for (const auto& x : *f) {
+      if (x.is_string()) finalizers.emplace_back(x.get_string());
+    }
+  }
+  gc::GcPolicy gc_default = e->info->custom_resource
+                                ? gc::GcPolicy::kDeleteDependents
+                                : gc::DefaultGcPolicy(e->info->group, e->info->version,
+                                                      e->info->resource);
+  auto [update_finalizers, new_finalizers] = gc::DeletionFinalizers(
+      gc_default, gc::PropagationRequest{opts.orphan_dependents, opts.propagation_policy},
+      finalizers);
+  bool pending_finalizers = !finalizers.empty() || (is_ns && NamespaceHasSpecFinalizers(obj));
+
+  if (graceful || pending_finalizers || update_finalizers) {
+    if (update_finalizers) {
+      if (new_finalizers.empty()) {
+        mmeta.erase("finalizers");
+      } else {
+        json::array fa;
+        for (auto& f : new_finalizers) fa.emplace_back(f);
+        mmeta["finalizers"] = std::move(fa);
+      }
+    }
+    pending_finalizers = !new_finalizers.empty() || (is_ns && NamespaceHasSpecFinalizers(obj));
+    if (!graceful && pending_finalizers) {
+      // markAsDeleting: the object stays until its finalizers are gone.
+      if (!already_deleting && api::GetInt(mmeta, "generation", 0) > 0) {
+        mmeta["generation"] = api::GetInt(mmeta, "generation", 0) + 1;
+      }
+      auto ts = ParseRfc3339(api::GetString(mmeta, "deletionTimestamp"));
+      if (!ts || *ts > now) mmeta["deletionTimestamp"] = FormatRfc3339(now);
+      mmeta["deletionGracePeriodSeconds"] = 0;
+    }
+    if (graceful || pending_finalizers) {
+      if (is_ns) api::EnsureObject(marked, "status")["phase"] = "Terminating";
+      // kube answers 202 only when the client explicitly set orphanDependents=false.
+      int code = opts.orphan_dependents && !*opts.orphan_dependents ? 202 : 200;
+      std::string out = json::serialize(marked);
+      if (out == cur->json) return respond(ObjectResponse(code, std::move(out)));
+      if (opts.dry_run) return respond(ObjectResponse(code, std::move(out)));
+      auto res = std::make_shared<json::object>(std::move(marked));
+      Record proto = PrepareRecord(*e, *res);
+      uint64_t cur_rv = cur->rv;
+      e->store->Write(
+          key,
+          [&](const RecordPtr& latest) -> Result<WriteIntent> {
+            if (!latest) return NotFoundError(*e, name);
+            if (latest->rv != cur_rv) return Status(Reason::kConflict, std::string(kRetryMarker));
+            WriteIntent in;
+            in.build = BuildRecord(proto, *res);
+            return in;
+          },
+          [=, this](Result<RecordPtr> r) mutable {
+            if (!r.ok()) {
+              if (IsRetry(r.status())) return DeleteObject(e, ns, name, opts, std::move(respond));
+              return respond(ErrorResponse(r.status()));
+            }
+            if (is_ns && ns_hook_) ns_hook_();
+            respond(ObjectResponse(code, (*r)->json));
+          });
+      return;
+    }
+    // No finalizer left and nothing graceful: delete now (the stored state, as kube does).
   }
 
   Record proto = PrepareRecord(*e, obj);
