@@ -232,6 +232,45 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
       });
 }
 
+// Custom resources: pruning of unknown fields under the request's fieldValidation
+// (kube: Strict → 400 "strict decoding error: ...", Warn (the default) → Warning headers,
+// Ignore → silent), plus the type's own warnings (warnings_fn). Appends to `warnings`.
+Status PruneAndWarn(const ResourceInfo& info, std::string_view field_validation,
+                    json::object& obj, std::vector<std::string>& warnings) {
+  if (info.prune_fn) {
+    std::vector<std::string> pruned = info.prune_fn(obj);
+    if (!pruned.empty() && field_validation == "Strict") {
+      std::string msg = "strict decoding error: ";
+      for (size_t i = 0; i < pruned.size(); ++i) {
+        msg += (i ? ", " : "") + std::string("unknown field ") + Quote(pruned[i]);
+      }
+      return BadRequest(msg);
+    }
+    if (field_validation != "Ignore") {
+      for (const auto& p : pruned) warnings.push_back("unknown field " + Quote(p));
+    }
+  }
+  if (info.warnings_fn) {
+    for (auto& w : info.warnings_fn(obj)) warnings.push_back(std::move(w));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ParseFieldValidation(const Request& req) {
+  std::string v(req.Query("fieldValidation"));
+  if (v.empty() || v == "Strict" || v == "Warn" || v == "Ignore") return v;
+  return BadRequest("fieldValidation: Unsupported value: " + Quote(v) +
+                    ": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+}
+
+// Adds `299 - "<text>"` Warning headers (kube's format) to the response.
+Responder WithWarnings(Responder respond, std::shared_ptr<std::vector<std::string>> warnings) {
+  return [respond = std::move(respond), warnings](Response r) {
+    for (const auto& w : *warnings) r.headers.emplace_back("Warning", "299 - " + Quote(w));
+    respond(std::move(r));
+  };
+}
+
 }  // namespace
 
 // -------------------------------------------------------------------------------------------
@@ -288,12 +327,31 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
   if (info.decode_fn) {
     if (auto err = info.decode_fn(obj)) return respond(ErrorResponse(BadRequest(*err)));
   }
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  if (info.prune_fn || info.warnings_fn) {
+    auto fv = ParseFieldValidation(req);
+    if (!fv.ok()) return respond(ErrorResponse(fv.status()));
+    if (Status st = PruneAndWarn(info, *fv, obj, *warnings); !st.ok()) {
+      return respond(ErrorResponse(st));
+    }
+    if (!warnings->empty()) respond = WithWarnings(std::move(respond), warnings);
+  }
+  if (e->terminating.load()) {
+    return respond(ErrorResponse(Status(
+        Reason::kMethodNotAllowed,
+        "create not allowed while custom resource definition is terminating")));
+  }
   if (info.default_fn) info.default_fn(obj);
   if (info.has_status && info.reset_status_on_create) obj.erase("status");
   if (info.prepare_create_fn) info.prepare_create_fn(obj, now);
   if (info.default_fn) info.default_fn(obj);
 
   if (Status st = CheckNamespace(s); !st.ok()) return respond(ErrorResponse(st));
+  if (e->NeedsConversion()) {
+    // Conversion None: stored once in the storage version, served in the request's.
+    obj["apiVersion"] = e->storage_group_version;
+    respond = ConvertingResponder(*e, std::move(respond));
+  }
 
   CreateAttempt(e, s.ns, std::make_shared<json::object>(std::move(obj)), generate_name, name, 0,
                 *dry, std::move(respond));
@@ -302,6 +360,32 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
 // -------------------------------------------------------------------------------------------
 // update and patch
 
+namespace {
+
+// Custom resources: prunes the new object inside `mutate` (so retries re-prune) and attaches
+// the warnings to `respond`.
+Status WrapPruning(const ResourceInfo& info, const Request& req,
+                   std::function<Result<json::value>(const json::value&)>& mutate,
+                   Responder& respond) {
+  if (!info.prune_fn && !info.warnings_fn) return Status::Ok();
+  auto fv = ParseFieldValidation(req);
+  if (!fv.ok()) return fv.status();
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  mutate = [inner = std::move(mutate), &info, mode = *fv,
+            warnings](const json::value& cur) -> Result<json::value> {
+    KCX_ASSIGN_OR_RETURN(json::value v, inner(cur));
+    warnings->clear();
+    if (json::object* o = v.if_object()) {
+      KCX_RETURN_IF_ERROR(PruneAndWarn(info, mode, *o, *warnings));
+    }
+    return v;
+  };
+  respond = WithWarnings(std::move(respond), warnings);
+  return Status::Ok();
+}
+
+}  // namespace
+
 void RestHandler::Update(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
   auto dry = ParseDryRun(req);
@@ -309,9 +393,12 @@ void RestHandler::Update(Request& req, const RequestScope& s, Responder respond)
   auto parsed = ParseBodyObject(req);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   auto body = std::make_shared<json::value>(std::move(*parsed));
-  RunUpdate(e, s.ns, s.name, s.subresource, *dry,
-            [body](const json::value&) -> Result<json::value> { return *body; },
-            std::move(respond), 0);
+  std::function<Result<json::value>(const json::value&)> mutate =
+      [body](const json::value&) -> Result<json::value> { return *body; };
+  if (Status st = WrapPruning(*e->info, req, mutate, respond); !st.ok()) {
+    return respond(ErrorResponse(st));
+  }
+  RunUpdate(e, s.ns, s.name, s.subresource, *dry, std::move(mutate), std::move(respond), 0);
 }
 
 void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) {
@@ -333,6 +420,14 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json-patch+json, application/merge-patch+json, "
         "application/strategic-merge-patch+json")));
+  }
+  if (type == kStrategic && e->info->custom_resource) {
+    // kube-apiserver: custom resources have no Go struct tags to merge by.
+    return respond(ErrorResponse(Status(
+        Reason::kUnsupportedMediaType,
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/apply-patch+yaml")));
   }
   auto pv = api::ParseJson(req.body);
   if (!pv.ok()) return respond(ErrorResponse(pv.status()));
@@ -358,13 +453,15 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
           "this server yet; use --type=merge or --type=json")));
     }
   }
-  RunUpdate(
-      e, s.ns, s.name, s.subresource, *dry,
+  std::function<Result<json::value>(const json::value&)> mutate =
       [patch, type](const json::value& cur) -> Result<json::value> {
-        if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
-        return api::ApplyMergePatch(cur, *patch);
-      },
-      std::move(respond), 0);
+    if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
+    return api::ApplyMergePatch(cur, *patch);
+  };
+  if (Status st = WrapPruning(*e->info, req, mutate, respond); !st.ok()) {
+    return respond(ErrorResponse(st));
+  }
+  RunUpdate(e, s.ns, s.name, s.subresource, *dry, std::move(mutate), std::move(respond), 0);
 }
 
 void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
@@ -391,6 +488,11 @@ void RestHandler::RunUpdate(
   auto oldv = api::ParseJson(cur->json);
   if (!oldv.ok() || !oldv->is_object()) {
     return respond(ErrorResponse(Internal("stored object is corrupt")));
+  }
+  if (e->NeedsConversion()) {
+    // Conversion None: the client sees (and patches) the object in its version.
+    oldv->get_object()["apiVersion"] = e->group_version;
+    if (attempt == 0) respond = ConvertingResponder(*e, std::move(respond));
   }
   const json::object& old = oldv->get_object();
   auto nv = mutate(*oldv);
@@ -486,6 +588,7 @@ void RestHandler::RunUpdate(
     }
   }
   result["metadata"].get_object()["resourceVersion"] = std::to_string(cur->rv);
+  if (e->NeedsConversion()) result["apiVersion"] = e->storage_group_version;
 
   auto causes = ValidateObject(*e, result, &old);
   if (!causes.empty()) return respond(ErrorResponse(InvalidError(*e, name, std::move(causes))));
@@ -633,6 +736,7 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
       grace = 0;
     }
   }
+  if (e->info->prepare_delete_fn && !opts.dry_run) e->info->prepare_delete_fn(obj);
   bool is_ns = IsNamespaceEntry(*e);
   bool pending_finalizers = HasFinalizers(obj) || (is_ns && NamespaceHasSpecFinalizers(obj));
   bool already_deleting = !api::GetString(meta, "deletionTimestamp").empty();
