@@ -16,9 +16,11 @@ namespace {
 bool HasFinalizer(const json::object& obj, std::string_view f) {
   const json::object* m = api::GetObject(obj, "metadata");
   const json::array* fs = m ? api::GetArray(*m, "finalizers") : nullptr;
-  if (!fs) return false;
+  if (!fs)
+    return false;
   for (const auto& x : *fs) {
-    if (x.is_string() && x.get_string() == f) return true;
+    if (x.is_string() && x.get_string() == f)
+      return true;
   }
   return false;
 }
@@ -27,16 +29,19 @@ bool HasFinalizer(const json::object& obj, std::string_view f) {
 // the status). Returns whether anything changed.
 bool SetCondition(json::object& status, const std::string& type, const std::string& st,
                   const std::string& reason, const std::string& message, const std::string& now) {
-  if (!status["conditions"].is_array()) status["conditions"] = json::array();
+  if (!status["conditions"].is_array())
+    status["conditions"] = json::array();
   json::array& conds = status["conditions"].get_array();
   for (auto& c : conds) {
     json::object* co = c.if_object();
-    if (!co || api::GetString(*co, "type") != type) continue;
+    if (!co || api::GetString(*co, "type") != type)
+      continue;
     if (api::GetString(*co, "status") == st && api::GetString(*co, "reason") == reason &&
         api::GetString(*co, "message") == message) {
       return false;
     }
-    if (api::GetString(*co, "status") != st) (*co)["lastTransitionTime"] = now;
+    if (api::GetString(*co, "status") != st)
+      (*co)["lastTransitionTime"] = now;
     (*co)["status"] = st;
     (*co)["reason"] = reason;
     (*co)["message"] = message;
@@ -52,8 +57,8 @@ bool SetCondition(json::object& status, const std::string& type, const std::stri
 
 }  // namespace
 
-CrdController::CrdController(ApiRegistry* registry, RestHandler* handler,
-                             ResourceEntry* crd_entry, Clock* clock)
+CrdController::CrdController(ApiRegistry* registry, RestHandler* handler, ResourceEntry* crd_entry,
+                             Clock* clock)
     : registry_(registry), handler_(handler), crd_entry_(crd_entry), clock_(clock) {}
 
 CrdController::~CrdController() { Stop(); }
@@ -61,7 +66,8 @@ CrdController::~CrdController() { Stop(); }
 void CrdController::RegisterStored(const json::object& crd) {
   std::string name(api::GetStringPath(crd, {"metadata", "name"}));
   std::string why;
-  if (!Serve(name, crd, &why)) log::Warn("crd {}: not served after restart: {}", name, why);
+  if (!Serve(name, crd, &why))
+    log::Warn("crd {}: not served after restart: {}", name, why);
 }
 
 void CrdController::Start() {
@@ -72,16 +78,20 @@ void CrdController::Start() {
 void CrdController::Stop() {
   {
     std::lock_guard l(mu_);
-    if (stopping_) return;
+    if (stopping_)
+      return;
     stopping_ = true;
     cv_.notify_all();
   }
-  if (thread_.joinable()) thread_.join();
-  if (watcher_) crd_entry_->store->Unwatch(watcher_);
+  if (thread_.joinable())
+    thread_.join();
+  if (watcher_)
+    crd_entry_->store->Unwatch(watcher_);
 }
 
 void CrdController::StartWatch() {
-  if (watcher_) crd_entry_->store->Unwatch(watcher_);
+  if (watcher_)
+    crd_entry_->store->Unwatch(watcher_);
   watcher_ = std::make_shared<Watcher>(RecordFilter{}, 0, size_t{64} << 20);
   watcher_->SetWakeup([this] {
     // Runs on a writer's thread, possibly under the store lock: only flag the work.
@@ -90,7 +100,8 @@ void CrdController::StartWatch() {
     cv_.notify_all();
   });
   Status st = crd_entry_->store->Watch(watcher_, true, 0, {});
-  if (!st.ok()) log::Error("crd controller: cannot watch CRDs: {}", st.message());
+  if (!st.ok())
+    log::Error("crd controller: cannot watch CRDs: {}", st.message());
 }
 
 void CrdController::Loop() {
@@ -99,22 +110,26 @@ void CrdController::Loop() {
     // Retries (CRDs waiting for their objects to go) poll every 100 ms.
     cv_.wait_for(l, std::chrono::milliseconds(retry_.empty() ? 1000 : 100),
                  [this] { return stopping_ || woken_; });
-    if (stopping_) break;
+    if (stopping_)
+      break;
     woken_ = false;
     l.unlock();
     std::set<std::string> names = std::move(retry_);
     retry_.clear();
     bool closed = watcher_->Closed();
     for (WatchItem& it : watcher_->Drain()) {
-      if (it.obj) names.insert(it.obj->name);
+      if (it.obj)
+        names.insert(it.obj->name);
     }
     if (closed) {
       // Fell behind: start over with a full list (the initial ADDED events).
       StartWatch();
-      for (const auto& [n, s] : served_) names.insert(n);
+      for (const auto& [n, s] : served_)
+        names.insert(n);
     }
     for (const auto& n : names) {
-      if (Sync(n)) retry_.insert(n);
+      if (Sync(n))
+        retry_.insert(n);
     }
     l.lock();
   }
@@ -125,7 +140,8 @@ bool CrdController::Serve(const std::string& name, const json::object& crd, std:
   const json::object* meta = api::GetObject(crd, "metadata");
   int64_t gen = meta ? api::GetInt(*meta, "generation", 0) : 0;
   auto it = served_.find(name);
-  if (it != served_.end() && it->second.uid == uid && it->second.generation == gen) return true;
+  if (it != served_.end() && it->second.uid == uid && it->second.generation == gen)
+    return true;
   auto sr = crd::BuildServedResource(crd);
   if (!sr.ok()) {
     *why = sr.status().message();
@@ -134,7 +150,8 @@ bool CrdController::Serve(const std::string& name, const json::object& crd, std:
   // Names must not clash with another served CRD of the group (kube's naming controller).
   const std::string& kind = sr->versions.front()->kind;
   for (const auto& [other, s] : served_) {
-    if (other == name || s.group != sr->group) continue;
+    if (other == name || s.group != sr->group)
+      continue;
     if (s.plural == sr->plural) {
       *why = "PluralConflict: \"" + sr->plural + "\" is already in use";
       return false;
@@ -158,7 +175,8 @@ bool CrdController::Serve(const std::string& name, const json::object& crd, std:
 
 void CrdController::Unserve(const std::string& name) {
   auto it = served_.find(name);
-  if (it == served_.end()) return;
+  if (it == served_.end())
+    return;
   if (auto store = registry_->Remove(it->second.group, it->second.plural)) {
     store->CloseAllWatchers("the custom resource definition was removed");
   }
@@ -181,7 +199,8 @@ bool CrdController::Sync(const std::string& name) {
     return false;
   }
   auto v = api::ParseJson(rec->json);
-  if (!v.ok() || !v->is_object()) return false;
+  if (!v.ok() || !v->is_object())
+    return false;
   const json::object& crd = v->get_object();
   if (!api::GetStringPath(crd, {"metadata", "deletionTimestamp"}).empty()) {
     return SyncDeleting(name, crd);
@@ -201,18 +220,21 @@ bool CrdController::Sync(const std::string& name) {
     }
     const json::object* spec = api::GetObject(obj, "spec");
     const json::object* names = spec ? api::GetObject(*spec, "names") : nullptr;
-    if (names) status["acceptedNames"] = *names;
+    if (names)
+      status["acceptedNames"] = *names;
     SetCondition(status, "NamesAccepted", "True", "NoConflicts", "no conflicts found", now);
     SetCondition(status, "Established", "True", "InitialNamesAccepted",
                  "the initial names have been accepted", now);
     return Status::Ok();
   });
-  if (r.code == 404) return false;
+  if (r.code == 404)
+    return false;
   return r.code >= 300;  // conflict or transient error: try again
 }
 
 bool CrdController::SyncDeleting(const std::string& name, const json::object& crd) {
-  if (!HasFinalizer(crd, crd::kCleanupFinalizer)) return false;
+  if (!HasFinalizer(crd, crd::kCleanupFinalizer))
+    return false;
   auto it = served_.find(name);
   if (it != served_.end()) {
     for (const auto& e : registry_->entries()) {
@@ -237,14 +259,16 @@ bool CrdController::SyncDeleting(const std::string& name, const json::object& cr
       auto list = e->store->List(RecordFilter{}, 0, "", 0);
       if (list.ok() && !list->items.empty()) {
         for (const auto& item : list->items) {
-          if (item->json.find("\"deletionTimestamp\"") != std::string::npos) continue;
+          if (item->json.find("\"deletionTimestamp\"") != std::string::npos)
+            continue;
           std::promise<void> done;
           handler_->DeleteObject(e, item->ns, item->name, DeleteOptions{},
                                  [&done](Response) { done.set_value(); });
           done.get_future().wait();
         }
         // Objects with finalizers of their own stay until those are removed (as in kube).
-        if (e->store->Size() > 0) return true;
+        if (e->store->Size() > 0)
+          return true;
       }
     }
     Unserve(name);
@@ -255,11 +279,12 @@ bool CrdController::SyncDeleting(const std::string& name, const json::object& cr
       crd_entry_, "", name, "",
       [](json::object& obj) {
         json::object& meta = api::EnsureObject(obj, "metadata");
-        if (json::array* fs = meta.contains("finalizers") ? meta["finalizers"].if_array()
-                                                          : nullptr) {
+        if (json::array* fs =
+                meta.contains("finalizers") ? meta["finalizers"].if_array() : nullptr) {
           json::array kept;
           for (auto& x : *fs) {
-            if (!(x.is_string() && x.get_string() == crd::kCleanupFinalizer)) kept.push_back(x);
+            if (!(x.is_string() && x.get_string() == crd::kCleanupFinalizer))
+              kept.push_back(x);
           }
           if (kept.empty()) {
             meta.erase("finalizers");

@@ -65,7 +65,8 @@ class CrdTest : public ::testing::Test {
     auto r = srv_->Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", body);
     EXPECT_EQ(r.code, 201) << r.body;
     for (int i = 0; i < 500; ++i) {
-      if (srv_->Call("GET", widgets_).code == 200) return Clock::now() - start;
+      if (srv_->Call("GET", widgets_).code == 200)
+        return Clock::now() - start;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     ADD_FAILURE() << "widgets never served";
@@ -89,7 +90,8 @@ class CrdTest : public ::testing::Test {
   static std::vector<std::string> Warnings(const client::HttpResponse& r) {
     std::vector<std::string> out;
     for (const auto& [k, v] : r.headers) {
-      if (k == "Warning" || k == "warning") out.push_back(v);
+      if (k == "Warning" || k == "warning")
+        out.push_back(v);
     }
     return out;
   }
@@ -114,9 +116,11 @@ TEST_F(CrdTest, CreatedCrdIsServedAndEstablished) {
   for (int i = 0; i < 200 && !established; ++i) {
     crd = srv_->Call("GET", crds_ + "/widgets.example.com");
     for (const auto& c : crd.json.at("status").at("conditions").as_array()) {
-      if (c.at("type") == "Established" && c.at("status") == "True") established = true;
+      if (c.at("type") == "Established" && c.at("status") == "True")
+        established = true;
     }
-    if (!established) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!established)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_TRUE(established) << crd.body;
   EXPECT_EQ(Str(crd.json, {"status", "acceptedNames", "kind"}), "Widget");
@@ -152,7 +156,8 @@ TEST_F(CrdTest, DiscoveryLegacyAndAggregated) {
   ASSERT_EQ(agg.code, 200);
   bool found = false;
   for (const auto& g : agg.json.at("items").as_array()) {
-    if (Str(g, {"metadata", "name"}) != "example.com") continue;
+    if (Str(g, {"metadata", "name"}) != "example.com")
+      continue;
     found = true;
     const auto& v0 = g.at("versions").at(0);
     EXPECT_EQ(v0.at("version"), "v1");
@@ -175,11 +180,13 @@ TEST_F(CrdTest, SchemaValidationErrorsAre422WithKubeCauses) {
   for (const auto& c : r.json.at("details").at("causes").as_array()) {
     msgs.insert(Str(c, {"field"}) + ": " + Str(c, {"message"}));
   }
-  EXPECT_TRUE(msgs.count("spec.replicas: Invalid value: \"string\": spec.replicas in body must "
-                         "be of type integer: \"string\""))
+  EXPECT_TRUE(
+      msgs.count("spec.replicas: Invalid value: \"string\": spec.replicas in body must "
+                 "be of type integer: \"string\""))
       << r.body;
-  EXPECT_TRUE(msgs.count("spec.size: Unsupported value: \"XL\": supported values: \"S\", \"M\", "
-                         "\"L\""))
+  EXPECT_TRUE(
+      msgs.count("spec.size: Unsupported value: \"XL\": supported values: \"S\", \"M\", "
+                 "\"L\""))
       << r.body;
   EXPECT_EQ(Str(r.json, {"details", "kind"}), "Widget");
   r = srv_->Call("POST", widgets_, Widget("w", {{"replicas", -1}}));
@@ -194,7 +201,8 @@ TEST_F(CrdTest, PruningAndFieldValidation) {
   std::string body = json::serialize(Widget("strict", {{"replicas", 2}, {"foo", 1}}));
   auto r = Raw("POST", widgets_ + "?fieldValidation=Strict", body);
   EXPECT_EQ(r.code, 400) << r.body;
-  EXPECT_NE(r.body.find("strict decoding error: unknown field \\\"spec.foo\\\""),
+  EXPECT_NE(r.body.find("Widget in version \\\"v1\\\" cannot be handled as a Widget: strict "
+                        "decoding error: unknown field \\\"spec.foo\\\""),
             std::string::npos)
       << r.body;
 
@@ -241,15 +249,17 @@ TEST_F(CrdTest, StatusSubresourceAndGeneration) {
   ASSERT_EQ(r.code, 201) << r.body;
   EXPECT_FALSE(r.json.as_object().contains("status"));  // dropped on create
   EXPECT_EQ(r.json.at("metadata").at("generation"), 1);
-  r = srv_->Call("PATCH", widgets_ + "/s/status",
-                 std::string(R"({"status":{"replicas":1,"conditions":[{"type":"Ready","status":"True"}]},
+  r = srv_->Call(
+      "PATCH", widgets_ + "/s/status",
+      std::string(R"({"status":{"replicas":1,"conditions":[{"type":"Ready","status":"True"}]},
                      "spec":{"replicas":7}})"),
-                 "application/merge-patch+json");
+      "application/merge-patch+json");
   ASSERT_EQ(r.code, 200) << r.body;
   EXPECT_EQ(r.json.at("spec").at("replicas"), 1);  // spec ignored on /status
   EXPECT_EQ(r.json.at("status").at("replicas"), 1);
   EXPECT_EQ(r.json.at("metadata").at("generation"), 1);
-  r = srv_->Call("PATCH", widgets_ + "/s", std::string(R"({"spec":{"replicas":2},"status":{"replicas":5}})"),
+  r = srv_->Call("PATCH", widgets_ + "/s",
+                 std::string(R"({"spec":{"replicas":2},"status":{"replicas":5}})"),
                  "application/merge-patch+json");
   ASSERT_EQ(r.code, 200) << r.body;
   EXPECT_EQ(r.json.at("status").at("replicas"), 1);  // status ignored on the main resource
@@ -340,8 +350,12 @@ TEST_F(CrdTest, InvalidCrdIs422AndCelRulesWarn) {
             std::string::npos);
 
   json::value cel = json::parse(kCrd);
-  cel.as_object()["spec"].as_object()["versions"].as_array()[1].as_object()["schema"]
-      .as_object()["openAPIV3Schema"].as_object()["x-kubernetes-validations"] =
+  cel.as_object()["spec"]
+      .as_object()["versions"]
+      .as_array()[1]
+      .as_object()["schema"]
+      .as_object()["openAPIV3Schema"]
+      .as_object()["x-kubernetes-validations"] =
       json::array{json::object{{"rule", "self.spec.replicas <= 10"}}};
   auto raw = Raw("POST", crds_, json::serialize(cel));
   ASSERT_EQ(raw.code, 201) << raw.body;
@@ -364,7 +378,8 @@ TEST_F(CrdTest, DeletingTheCrdDeletesItsObjects) {
   bool gone = false;
   for (int i = 0; i < 300 && !gone; ++i) {
     gone = srv_->Call("GET", crds_ + "/widgets.example.com").code == 404;
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!gone)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(gone);
   EXPECT_EQ(srv_->Call("GET", widgets_).code, 404);
@@ -392,7 +407,8 @@ TEST_F(CrdTest, ConflictingNamesAreNotAccepted) {
         }
       }
     }
-    if (reason.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (reason.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(reason, "KindConflict");
   EXPECT_EQ(srv_->Call("GET", "/apis/example.com/v1/namespaces/default/gizmos").code, 404);
@@ -406,13 +422,15 @@ TEST(CrdRestartTest, CustomResourcesSurviveRestart) {
   const std::string widgets = "/apis/example.com/v1/namespaces/default/widgets";
   {
     auto srv = TestApiServer::Start(o);
-    ASSERT_EQ(srv->Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", std::string(kCrd))
+    ASSERT_EQ(srv->Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                        std::string(kCrd))
                   .code,
               201);
     bool ok = false;
     for (int i = 0; i < 300 && !ok; ++i) {
       ok = srv->Call("GET", widgets).code == 200;
-      if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (!ok)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     ASSERT_TRUE(ok);
     ASSERT_EQ(srv->Call("POST", widgets, Widget("kept", {{"replicas", 3}})).code, 201);

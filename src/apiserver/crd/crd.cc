@@ -20,7 +20,8 @@ std::string Quote(std::string_view s) { return json::serialize(json::string(s));
 
 std::string Lower(std::string_view s) {
   std::string o(s);
-  for (char& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : o)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return o;
 }
 
@@ -28,7 +29,8 @@ std::vector<std::string> Strings(const json::object& o, std::string_view key) {
   std::vector<std::string> out;
   if (const json::array* a = api::GetArray(o, key)) {
     for (const auto& x : *a) {
-      if (x.is_string()) out.emplace_back(x.get_string());
+      if (x.is_string())
+        out.emplace_back(x.get_string());
     }
   }
   return out;
@@ -41,13 +43,15 @@ const json::object* VersionSchema(const json::object& version) {
 
 void SetCondition(json::object& status, const std::string& type, const std::string& st,
                   const std::string& reason, const std::string& message, const std::string& now) {
-  json::array& conds = status["conditions"].is_array() ? status["conditions"].get_array()
-                                                       : (status["conditions"] = json::array())
-                                                             .get_array();
+  json::array& conds = status["conditions"].is_array()
+                           ? status["conditions"].get_array()
+                           : (status["conditions"] = json::array()).get_array();
   for (auto& c : conds) {
     json::object* co = c.if_object();
-    if (!co || api::GetString(*co, "type") != type) continue;
-    if (api::GetString(*co, "status") != st) (*co)["lastTransitionTime"] = now;
+    if (!co || api::GetString(*co, "type") != type)
+      continue;
+    if (api::GetString(*co, "status") != st)
+      (*co)["lastTransitionTime"] = now;
     (*co)["status"] = st;
     (*co)["reason"] = reason;
     (*co)["message"] = message;
@@ -98,7 +102,8 @@ void ValidateNames(const json::object* names, const std::string& path,
     auto errs = api::IsDns1035Label(Lower(k));
     if (!errs.empty()) {
       std::string joined;
-      for (size_t i = 0; i < errs.size(); ++i) joined += (i ? "," : "") + errs[i];
+      for (size_t i = 0; i < errs.size(); ++i)
+        joined += (i ? "," : "") + errs[i];
       out.push_back({"FieldValueInvalid",
                      "Invalid value: " + Quote(k) +
                          ": may have mixed case, but should otherwise match: " + joined,
@@ -109,8 +114,7 @@ void ValidateNames(const json::object* names, const std::string& path,
   kind_check("listKind", list_kind);
   if (!kind.empty() && kind == list_kind) {
     out.push_back({"FieldValueInvalid",
-                   "Invalid value: " + Quote(list_kind) +
-                       ": kind and listKind may not be the same",
+                   "Invalid value: " + Quote(list_kind) + ": kind and listKind may not be the same",
                    path + ".listKind"});
   }
   auto shorts = Strings(*names, "shortNames");
@@ -124,8 +128,10 @@ void ValidateNames(const json::object* names, const std::string& path,
 }
 
 bool IsPathUnder(std::string_view p, std::string_view prefix) {
-  if (!StartsWith(p, prefix)) return false;
-  if (p.size() == prefix.size()) return false;
+  if (!StartsWith(p, prefix))
+    return false;
+  if (p.size() == prefix.size())
+    return false;
   return p[prefix.size()] == '.';
 }
 
@@ -164,9 +170,8 @@ void ValidateVersion(const json::object& v, const std::string& path,
                        "Invalid value: " + Quote(st) + ": should be a json path under .status",
                        sp + ".statusReplicasPath"});
       }
-      if (!sel.empty() &&
-          ((!IsPathUnder(sel, ".spec") && !IsPathUnder(sel, ".status")) ||
-           !JsonPath::Parse(sel).ok())) {
+      if (!sel.empty() && ((!IsPathUnder(sel, ".spec") && !IsPathUnder(sel, ".status")) ||
+                           !JsonPath::Parse(sel).ok())) {
         out.push_back({"FieldValueInvalid",
                        "Invalid value: " + Quote(sel) +
                            ": should be a json path under either .spec or .status",
@@ -178,13 +183,14 @@ void ValidateVersion(const json::object& v, const std::string& path,
     for (size_t i = 0; i < cols->size(); ++i) {
       std::string cp = path + ".additionalPrinterColumns[" + std::to_string(i) + "]";
       const json::object* c = (*cols)[i].if_object();
-      if (!c) continue;
+      if (!c)
+        continue;
       if (api::GetString(*c, "name").empty()) {
         out.push_back({"FieldValueRequired", "Required value", cp + ".name"});
       }
       std::string_view type = api::GetString(*c, "type");
-      static const std::vector<std::string_view> kTypes = {"integer", "number", "string",
-                                                           "boolean", "date"};
+      static const std::vector<std::string_view> kTypes = {"integer", "number", "string", "boolean",
+                                                           "date"};
       if (type.empty()) {
         out.push_back({"FieldValueRequired", "Required value", cp + ".type"});
       } else if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
@@ -197,7 +203,8 @@ void ValidateVersion(const json::object& v, const std::string& path,
       std::string_view format = api::GetString(*c, "format");
       static const std::vector<std::string_view> kFormats = {
           "int32", "int64", "float", "double", "byte", "date", "date-time", "password"};
-      if (!format.empty() && std::find(kFormats.begin(), kFormats.end(), format) == kFormats.end()) {
+      if (!format.empty() &&
+          std::find(kFormats.begin(), kFormats.end(), format) == kFormats.end()) {
         out.push_back({"FieldValueNotSupported",
                        "Unsupported value: " + Quote(format) +
                            ": supported values: \"int32\", \"int64\", \"float\", \"double\", "
@@ -208,10 +215,10 @@ void ValidateVersion(const json::object& v, const std::string& path,
       if (jp.empty()) {
         out.push_back({"FieldValueRequired", "Required value", cp + ".jsonPath"});
       } else if (!JsonPath::Parse(jp).ok()) {
-        out.push_back({"FieldValueInvalid",
-                       "Invalid value: " + Quote(jp) +
-                           ": must be a simple json path starting with .",
-                       cp + ".jsonPath"});
+        out.push_back(
+            {"FieldValueInvalid",
+             "Invalid value: " + Quote(jp) + ": must be a simple json path starting with .",
+             cp + ".jsonPath"});
       }
     }
   }
@@ -230,38 +237,37 @@ std::vector<StatusCause> ValidateCrdImpl(const json::object& crd, const json::ob
   std::string_view name = api::GetStringPath(crd, {"metadata", "name"});
   if (name != std::string(plural) + "." + std::string(group)) {
     out.push_back({"FieldValueInvalid",
-                   "Invalid value: " + Quote(name) +
-                       ": must be spec.names.plural+\".\"+spec.group",
+                   "Invalid value: " + Quote(name) + ": must be spec.names.plural+\".\"+spec.group",
                    "metadata.name"});
   }
   if (group.empty()) {
     out.push_back({"FieldValueRequired", "Required value", "spec.group"});
   } else {
     for (const auto& m : api::IsDns1123Subdomain(group)) {
-      out.push_back({"FieldValueInvalid", "Invalid value: " + Quote(group) + ": " + m,
-                     "spec.group"});
+      out.push_back(
+          {"FieldValueInvalid", "Invalid value: " + Quote(group) + ": " + m, "spec.group"});
     }
     if (group.find('.') == std::string_view::npos) {
-      out.push_back({"FieldValueInvalid",
-                     "Invalid value: " + Quote(group) +
-                         ": should be a domain with at least one dot",
-                     "spec.group"});
+      out.push_back(
+          {"FieldValueInvalid",
+           "Invalid value: " + Quote(group) + ": should be a domain with at least one dot",
+           "spec.group"});
     }
   }
   std::string_view scope = api::GetString(*spec, "scope");
   if (scope.empty()) {
     out.push_back({"FieldValueRequired", "Required value", "spec.scope"});
   } else if (scope != "Cluster" && scope != "Namespaced") {
-    out.push_back({"FieldValueNotSupported",
-                   "Unsupported value: " + Quote(scope) +
-                       ": supported values: \"Cluster\", \"Namespaced\"",
-                   "spec.scope"});
+    out.push_back(
+        {"FieldValueNotSupported",
+         "Unsupported value: " + Quote(scope) + ": supported values: \"Cluster\", \"Namespaced\"",
+         "spec.scope"});
   }
   ValidateNames(names, "spec.names", out);
   const json::array* versions = api::GetArray(*spec, "versions");
   if (!versions || versions->empty()) {
-    out.push_back({"FieldValueRequired", "Required value: must have at least one version",
-                   "spec.versions"});
+    out.push_back(
+        {"FieldValueRequired", "Required value: must have at least one version", "spec.versions"});
   } else {
     int storage = 0;
     std::vector<std::string_view> seen;
@@ -272,7 +278,8 @@ std::vector<StatusCause> ValidateCrdImpl(const json::object& crd, const json::ob
         out.push_back({"FieldValueInvalid", "Invalid value: must be an object", vp});
         continue;
       }
-      if (api::GetBool(*v, "storage")) ++storage;
+      if (api::GetBool(*v, "storage"))
+        ++storage;
       std::string_view vn = api::GetString(*v, "name");
       if (std::find(seen.begin(), seen.end(), vn) != seen.end()) {
         out.push_back({"FieldValueDuplicate", "Duplicate value: " + Quote(vn), vp + ".name"});
@@ -290,10 +297,10 @@ std::vector<StatusCause> ValidateCrdImpl(const json::object& crd, const json::ob
   if (const json::object* conv = api::GetObject(*spec, "conversion")) {
     std::string_view strategy = api::GetString(*conv, "strategy");
     if (strategy != "None" && strategy != "Webhook") {
-      out.push_back({"FieldValueNotSupported",
-                     "Unsupported value: " + Quote(strategy) +
-                         ": supported values: \"None\", \"Webhook\"",
-                     "spec.conversion.strategy"});
+      out.push_back(
+          {"FieldValueNotSupported",
+           "Unsupported value: " + Quote(strategy) + ": supported values: \"None\", \"Webhook\"",
+           "spec.conversion.strategy"});
     } else if (strategy == "Webhook") {
       // Honest refusal: objects could not be converted between versions.
       out.push_back({"FieldValueForbidden",
@@ -334,30 +341,39 @@ struct Column {
   JsonPath path;
 };
 
-json::value Cell(const Column& c, const json::value& obj, std::chrono::system_clock::time_point now) {
+json::value Cell(const Column& c, const json::value& obj,
+                 std::chrono::system_clock::time_point now) {
   const json::value* v = c.path.First(obj);
-  if (!v || v->is_null()) return nullptr;
+  if (!v || v->is_null())
+    return nullptr;
   if (c.type == "integer") {
-    if (v->is_int64() || v->is_uint64()) return *v;
-    if (v->is_double()) return static_cast<int64_t>(v->get_double());
+    if (v->is_int64() || v->is_uint64())
+      return *v;
+    if (v->is_double())
+      return static_cast<int64_t>(v->get_double());
     return nullptr;
   }
   if (c.type == "number") {
-    if (v->is_number()) return *v;
+    if (v->is_number())
+      return *v;
     return nullptr;
   }
   if (c.type == "boolean") {
-    if (v->is_bool()) return *v;
+    if (v->is_bool())
+      return *v;
     return nullptr;
   }
   if (c.type == "date") {
-    if (!v->is_string()) return nullptr;
+    if (!v->is_string())
+      return nullptr;
     auto t = ParseRfc3339(v->get_string());
-    if (!t) return nullptr;
+    if (!t)
+      return nullptr;
     return json::string(HumanDuration(now - *t));
   }
   // string: what the jsonpath printer prints for the value.
-  if (v->is_string()) return *v;
+  if (v->is_string())
+    return *v;
   return json::string(json::serialize(*v));
 }
 
@@ -365,13 +381,16 @@ bool BumpsGeneration(const json::object& obj, const json::object& old, bool has_
   // Custom resources: every change outside metadata (and status, with a status subresource).
   size_t na = 0, nb = 0;
   for (const auto& kv : obj) {
-    if (kv.key() == "metadata" || (has_status && kv.key() == "status")) continue;
+    if (kv.key() == "metadata" || (has_status && kv.key() == "status"))
+      continue;
     ++na;
     auto it = old.find(kv.key());
-    if (it == old.end() || it->value() != kv.value()) return true;
+    if (it == old.end() || it->value() != kv.value())
+      return true;
   }
   for (const auto& kv : old) {
-    if (kv.key() != "metadata" && !(has_status && kv.key() == "status")) ++nb;
+    if (kv.key() != "metadata" && !(has_status && kv.key() == "status"))
+      ++nb;
   }
   return na != nb;
 }
@@ -398,17 +417,21 @@ ResourceInfo MakeCrdInfo() {
                         {"acceptedNames", json::object{{"plural", ""}, {"kind", ""}}},
                         {"storedVersions", json::array()}};
     std::string sv = StorageVersion(obj);
-    if (!sv.empty()) status["storedVersions"].get_array().push_back(json::string(sv));
+    if (!sv.empty())
+      status["storedVersions"].get_array().push_back(json::string(sv));
     obj["status"] = std::move(status);
   };
   r.prepare_update_fn = [](json::object& obj, const json::object&) {
     std::string sv = StorageVersion(obj);
-    if (sv.empty()) return;
+    if (sv.empty())
+      return;
     json::object& status = api::EnsureObject(obj, "status");
-    if (!status["storedVersions"].is_array()) status["storedVersions"] = json::array();
+    if (!status["storedVersions"].is_array())
+      status["storedVersions"] = json::array();
     json::array& stored = status["storedVersions"].get_array();
     for (const auto& x : stored) {
-      if (x.is_string() && x.get_string() == sv) return;
+      if (x.is_string() && x.get_string() == sv)
+        return;
     }
     stored.push_back(json::string(sv));
   };
@@ -422,7 +445,8 @@ ResourceInfo MakeCrdInfo() {
     for (size_t i = 0; versions && i < versions->size(); ++i) {
       const json::object* v = (*versions)[i].if_object();
       const json::object* schema = v ? VersionSchema(*v) : nullptr;
-      if (!schema) continue;
+      if (!schema)
+        continue;
       std::vector<std::string> found;
       CollectCelRules(*schema, "", found);
       for (auto& f : found) {
@@ -434,18 +458,22 @@ ResourceInfo MakeCrdInfo() {
       std::string msg =
           "x-kubernetes-validations rules are not enforced by kcx apiserver (accepted but not "
           "evaluated): ";
-      for (size_t i = 0; i < rules.size(); ++i) msg += (i ? "; " : "") + rules[i];
+      for (size_t i = 0; i < rules.size(); ++i)
+        msg += (i ? "; " : "") + rules[i];
       out.push_back(std::move(msg));
     }
     return out;
   };
   r.prepare_delete_fn = [](json::object& obj) {
     json::object& meta = api::EnsureObject(obj, "metadata");
-    if (!meta["finalizers"].is_array()) meta["finalizers"] = json::array();
+    if (!meta["finalizers"].is_array())
+      meta["finalizers"] = json::array();
     json::array& f = meta["finalizers"].get_array();
     bool have = false;
-    for (const auto& x : f) have |= x == kCleanupFinalizer;
-    if (!have) f.push_back(json::string(kCleanupFinalizer));
+    for (const auto& x : f)
+      have |= x == kCleanupFinalizer;
+    if (!have)
+      f.push_back(json::string(kCleanupFinalizer));
     json::object& status = api::EnsureObject(obj, "status");
     SetCondition(status, "Terminating", "True", "InstanceDeletionPending",
                  "CustomResourceDefinition marked for deletion; CustomResource deletion will "
@@ -460,10 +488,12 @@ std::string VersionKey(std::string_view v, int& major, int& kind, int& minor) {
   major = -1;
   kind = 0;
   minor = 0;
-  if (v.size() < 2 || v[0] != 'v' || !std::isdigit(static_cast<unsigned char>(v[1]))) return "";
+  if (v.size() < 2 || v[0] != 'v' || !std::isdigit(static_cast<unsigned char>(v[1])))
+    return "";
   size_t i = 1;
   int m = 0;
-  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) m = m * 10 + (v[i++] - '0');
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])))
+    m = m * 10 + (v[i++] - '0');
   if (i == v.size()) {
     major = m;
     kind = 3;
@@ -480,8 +510,9 @@ std::string VersionKey(std::string_view v, int& major, int& kind, int& minor) {
   } else {
     return "";
   }
-  if (rest.empty() ||
-      !std::all_of(rest.begin(), rest.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+  if (rest.empty() || !std::all_of(rest.begin(), rest.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
     return "";
   }
   major = m;
@@ -498,12 +529,16 @@ int CompareKubeVersions(std::string_view a, std::string_view b) {
   bool vb = !VersionKey(b, mb, kb, nb).empty();
   if (va && vb) {
     // GA before beta before alpha; higher major first; then higher minor first.
-    if (ka != kb) return ka > kb ? -1 : 1;
-    if (ma != mb) return ma > mb ? -1 : 1;
-    if (na != nb) return na > nb ? -1 : 1;
+    if (ka != kb)
+      return ka > kb ? -1 : 1;
+    if (ma != mb)
+      return ma > mb ? -1 : 1;
+    if (na != nb)
+      return na > nb ? -1 : 1;
     return 0;
   }
-  if (va != vb) return va ? -1 : 1;
+  if (va != vb)
+    return va ? -1 : 1;
   int c = a.compare(b);
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
@@ -517,10 +552,13 @@ void DefaultCrd(json::object& crd) {
   json::object& spec = api::EnsureObject(crd, "spec");
   json::object& names = api::EnsureObject(spec, "names");
   std::string kind(api::GetString(names, "kind"));
-  if (api::GetString(names, "singular").empty() && !kind.empty()) names["singular"] = Lower(kind);
-  if (api::GetString(names, "listKind").empty() && !kind.empty()) names["listKind"] = kind + "List";
+  if (api::GetString(names, "singular").empty() && !kind.empty())
+    names["singular"] = Lower(kind);
+  if (api::GetString(names, "listKind").empty() && !kind.empty())
+    names["listKind"] = kind + "List";
   json::object& conv = api::EnsureObject(spec, "conversion");
-  if (api::GetString(conv, "strategy").empty()) conv["strategy"] = "None";
+  if (api::GetString(conv, "strategy").empty())
+    conv["strategy"] = "None";
 }
 
 std::vector<StatusCause> ValidateCrd(const json::object& crd, const json::object* old) {
@@ -530,30 +568,36 @@ std::vector<StatusCause> ValidateCrd(const json::object& crd, const json::object
 std::string StorageVersion(const json::object& crd) {
   const json::object* spec = api::GetObject(crd, "spec");
   const json::array* versions = spec ? api::GetArray(*spec, "versions") : nullptr;
-  if (!versions) return "";
+  if (!versions)
+    return "";
   for (const auto& v : *versions) {
     const json::object* vo = v.if_object();
-    if (vo && api::GetBool(*vo, "storage")) return std::string(api::GetString(*vo, "name"));
+    if (vo && api::GetBool(*vo, "storage"))
+      return std::string(api::GetString(*vo, "name"));
   }
   return "";
 }
 
 Result<ServedResource> BuildServedResource(const json::object& crd) {
   const json::object* spec = api::GetObject(crd, "spec");
-  if (!spec) return BadRequest("CRD without spec");
+  if (!spec)
+    return BadRequest("CRD without spec");
   const json::object* names = api::GetObject(*spec, "names");
-  if (!names) return BadRequest("CRD without names");
+  if (!names)
+    return BadRequest("CRD without names");
   ServedResource out;
   out.group = std::string(api::GetString(*spec, "group"));
   out.plural = std::string(api::GetString(*names, "plural"));
   out.storage_version = StorageVersion(crd);
   const json::array* versions = api::GetArray(*spec, "versions");
-  if (!versions || out.storage_version.empty()) return BadRequest("CRD without storage version");
+  if (!versions || out.storage_version.empty())
+    return BadRequest("CRD without storage version");
   bool namespaced = api::GetString(*spec, "scope") == "Namespaced";
   std::vector<const json::object*> served;
   for (const auto& v : *versions) {
     const json::object* vo = v.if_object();
-    if (vo && api::GetBool(*vo, "served")) served.push_back(vo);
+    if (vo && api::GetBool(*vo, "served"))
+      served.push_back(vo);
   }
   std::sort(served.begin(), served.end(), [](const json::object* a, const json::object* b) {
     return CompareKubeVersions(api::GetString(*a, "name"), api::GetString(*b, "name")) < 0;
@@ -566,9 +610,11 @@ Result<ServedResource> BuildServedResource(const json::object& crd) {
     r.kind = std::string(api::GetString(*names, "kind"));
     r.resource = out.plural;
     r.singular = std::string(api::GetString(*names, "singular"));
-    if (r.singular.empty()) r.singular = Lower(r.kind);
+    if (r.singular.empty())
+      r.singular = Lower(r.kind);
     r.list_kind = std::string(api::GetString(*names, "listKind"));
-    if (r.list_kind.empty()) r.list_kind = r.kind + "List";
+    if (r.list_kind.empty())
+      r.list_kind = r.kind + "List";
     r.namespaced = namespaced;
     r.short_names = Strings(*names, "shortNames");
     r.categories = Strings(*names, "categories");
@@ -622,9 +668,11 @@ Result<ServedResource> BuildServedResource(const json::object& crd) {
     } else {
       for (const auto& c : *pcs) {
         const json::object* co = c.if_object();
-        if (!co) continue;
+        if (!co)
+          continue;
         auto jp = JsonPath::Parse(api::GetString(*co, "jsonPath"));
-        if (!jp.ok()) continue;
+        if (!jp.ok())
+          continue;
         TableColumn tc;
         tc.name = std::string(api::GetString(*co, "name"));
         tc.type = std::string(api::GetString(*co, "type"));
@@ -641,12 +689,14 @@ Result<ServedResource> BuildServedResource(const json::object& crd) {
       cells.reserve(cols.size() + 1);
       cells.push_back(json::string(api::GetStringPath(obj, {"metadata", "name"})));
       json::value root(obj);
-      for (const auto& c : cols) cells.push_back(Cell(c, root, now));
+      for (const auto& c : cols)
+        cells.push_back(Cell(c, root, now));
       return cells;
     };
     out.versions.push_back(std::move(info));
   }
-  if (out.versions.empty()) return BadRequest("CRD serves no version");
+  if (out.versions.empty())
+    return BadRequest("CRD serves no version");
   return out;
 }
 

@@ -35,7 +35,8 @@ json::object Crd() {
 
 std::string Describe(const std::vector<StatusCause>& cs) {
   std::string out;
-  for (const auto& c : cs) out += c.field + ": " + c.message + "\n";
+  for (const auto& c : cs)
+    out += c.field + ": " + c.message + "\n";
   return out;
 }
 
@@ -83,8 +84,7 @@ TEST(CrdTest, ImmutableScopeAndMissingSchema) {
   c["spec"].as_object()["scope"] = "Cluster";
   c["spec"].as_object()["versions"].as_array()[0].as_object().erase("schema");
   std::string d = Describe(ValidateCrd(c, &old));
-  EXPECT_NE(d.find("spec.scope: Invalid value: \"Cluster\": field is immutable"),
-            std::string::npos)
+  EXPECT_NE(d.find("spec.scope: Invalid value: \"Cluster\": field is immutable"), std::string::npos)
       << d;
   EXPECT_NE(d.find("spec.versions[0].schema.openAPIV3Schema: Required value: schemas are "
                    "required"),
@@ -94,8 +94,12 @@ TEST(CrdTest, ImmutableScopeAndMissingSchema) {
 
 TEST(CrdTest, CelRulesProduceWarning) {
   json::object c = Crd();
-  c["spec"].as_object()["versions"].as_array()[1].as_object()["schema"].as_object()
-      ["openAPIV3Schema"].as_object()["x-kubernetes-validations"] =
+  c["spec"]
+      .as_object()["versions"]
+      .as_array()[1]
+      .as_object()["schema"]
+      .as_object()["openAPIV3Schema"]
+      .as_object()["x-kubernetes-validations"] =
       json::array{json::object{{"rule", "self.spec.replicas < 10"}}};
   auto w = CrdResourceInfo().warnings_fn(c);
   ASSERT_EQ(w.size(), 1u);
@@ -125,9 +129,10 @@ TEST(CrdTest, ServedResourceVersionsColumnsAndSubresources) {
   EXPECT_EQ(v1.columns[0].name, "Name");
   EXPECT_EQ(v1.columns[4].priority, 1);
   auto now = std::chrono::system_clock::now();
-  json::object obj = json::parse(R"({"metadata":{"name":"w1","creationTimestamp":"2020-01-01T00:00:00Z"},
+  json::object obj =
+      json::parse(R"({"metadata":{"name":"w1","creationTimestamp":"2020-01-01T00:00:00Z"},
       "spec":{"replicas":2},"status":{"conditions":[{"type":"Ready","status":"True"}]}})")
-                         .as_object();
+          .as_object();
   json::array row = v1.row_fn(obj, now);
   ASSERT_EQ(row.size(), 5u);
   EXPECT_EQ(row[0], "w1");
@@ -150,8 +155,8 @@ TEST(CrdTest, KubeVersionOrder) {
   std::vector<std::string> v = {"v1alpha1", "foo", "v2", "v1beta1", "v1", "v1beta2", "v10"};
   std::sort(v.begin(), v.end(),
             [](const auto& a, const auto& b) { return CompareKubeVersions(a, b) < 0; });
-  EXPECT_EQ(v, (std::vector<std::string>{"v10", "v2", "v1", "v1beta2", "v1beta1", "v1alpha1",
-                                         "foo"}));
+  EXPECT_EQ(v,
+            (std::vector<std::string>{"v10", "v2", "v1", "v1beta2", "v1beta1", "v1alpha1", "foo"}));
 }
 
 }  // namespace

@@ -29,12 +29,13 @@ class Parser {
         }
         size_t start = i_;
         while (i_ < s_.size() && s_[i_] != '.' && s_[i_] != '[' &&
-               !(in_filter && (s_[i_] == ' ' || s_[i_] == '=' || s_[i_] == '!' ||
-                               s_[i_] == '<' || s_[i_] == '>' || s_[i_] == ')'))) {
+               !(in_filter && (s_[i_] == ' ' || s_[i_] == '=' || s_[i_] == '!' || s_[i_] == '<' ||
+                               s_[i_] == '>' || s_[i_] == ')'))) {
           ++i_;
         }
         if (i_ == start) {
-          if (i_ == s_.size() && out.empty()) return Status::Ok();  // "." alone: the root
+          if (i_ == s_.size() && out.empty())
+            return Status::Ok();  // "." alone: the root
           return Bad("empty field name");
         }
         JsonPath::Step st;
@@ -54,7 +55,8 @@ class Parser {
   }
 
   Status ParseBracket(std::vector<JsonPath::Step>& out) {
-    if (i_ >= s_.size()) return Bad("unterminated [");
+    if (i_ >= s_.size())
+      return Bad("unterminated [");
     char c = s_[i_];
     if (c == '*') {
       ++i_;
@@ -99,35 +101,45 @@ class Parser {
       return Status::Ok();
     }
     size_t start = i_;
-    if (i_ < s_.size() && s_[i_] == '-') ++i_;
-    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-    if (i_ == start) return Bad("invalid array index");
+    if (i_ < s_.size() && s_[i_] == '-')
+      ++i_;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9')
+      ++i_;
+    if (i_ == start)
+      return Bad("invalid array index");
     JsonPath::Step st;
     st.kind = JsonPath::Step::kIndex;
     std::string num(s_.substr(start, i_ - start));
     st.index = std::stoll(num);
-    if (i_ < s_.size() && s_[i_] == ':') return Bad("array slices are not supported");
+    if (i_ < s_.size() && s_[i_] == ':')
+      return Bad("array slices are not supported");
     KCX_RETURN_IF_ERROR(Expect(']'));
     out.push_back(std::move(st));
     return Status::Ok();
   }
 
   Result<json::value> Literal() {
-    if (i_ >= s_.size()) return Bad("missing literal");
+    if (i_ >= s_.size())
+      return Bad("missing literal");
     char c = s_[i_];
     if (c == '\'' || c == '"') {
       KCX_ASSIGN_OR_RETURN(std::string q, Quoted());
       return json::value(json::string(q));
     }
     size_t start = i_;
-    while (i_ < s_.size() && s_[i_] != ')' && s_[i_] != ' ') ++i_;
+    while (i_ < s_.size() && s_[i_] != ')' && s_[i_] != ' ')
+      ++i_;
     std::string_view tok = s_.substr(start, i_ - start);
-    if (tok == "true") return json::value(true);
-    if (tok == "false") return json::value(false);
-    if (tok == "nil" || tok == "null") return json::value(nullptr);
+    if (tok == "true")
+      return json::value(true);
+    if (tok == "false")
+      return json::value(false);
+    if (tok == "nil" || tok == "null")
+      return json::value(nullptr);
     double d = 0;
     auto [p, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), d);
-    if (ec != std::errc() || p != tok.data() + tok.size()) return Bad("invalid literal");
+    if (ec != std::errc() || p != tok.data() + tok.size())
+      return Bad("invalid literal");
     return json::value(d);
   }
 
@@ -135,21 +147,25 @@ class Parser {
     char q = s_[i_++];
     std::string out;
     while (i_ < s_.size() && s_[i_] != q) {
-      if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
+      if (s_[i_] == '\\' && i_ + 1 < s_.size())
+        ++i_;
       out.push_back(s_[i_++]);
     }
-    if (i_ >= s_.size()) return Bad("unterminated quote");
+    if (i_ >= s_.size())
+      return Bad("unterminated quote");
     ++i_;
     return out;
   }
 
   Status Expect(char c) {
-    if (i_ >= s_.size() || s_[i_] != c) return Bad(std::string("expected '") + c + "'");
+    if (i_ >= s_.size() || s_[i_] != c)
+      return Bad(std::string("expected '") + c + "'");
     ++i_;
     return Status::Ok();
   }
   void SkipSpaces() {
-    while (i_ < s_.size() && s_[i_] == ' ') ++i_;
+    while (i_ < s_.size() && s_[i_] == ' ')
+      ++i_;
   }
   Status Bad(const std::string& why) const {
     return BadRequest("invalid JSONPath " + std::string(s_) + ": " + why);
@@ -162,9 +178,12 @@ class Parser {
 };
 
 std::optional<double> Num(const json::value& v) {
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-  if (v.is_double()) return v.get_double();
+  if (v.is_int64())
+    return static_cast<double>(v.get_int64());
+  if (v.is_uint64())
+    return static_cast<double>(v.get_uint64());
+  if (v.is_double())
+    return v.get_double();
   return std::nullopt;
 }
 
@@ -174,8 +193,10 @@ void EvalSteps(const std::vector<JsonPath::Step>& steps, size_t i, const json::v
 bool FilterMatches(const JsonPath::Step& st, const json::value& item) {
   std::vector<const json::value*> got;
   EvalSteps(st.filter_path, 0, item, got);
-  if (st.op.empty()) return !got.empty();
-  if (got.empty()) return st.op == "!=";
+  if (st.op.empty())
+    return !got.empty();
+  if (got.empty())
+    return st.op == "!=";
   const json::value& v = *got.front();
   auto a = Num(v), b = Num(st.literal);
   int cmp;
@@ -186,15 +207,22 @@ bool FilterMatches(const JsonPath::Step& st, const json::value& item) {
     cmp = cmp < 0 ? -1 : (cmp > 0 ? 1 : 0);
   } else {
     bool eq = v == st.literal;
-    if (st.op == "==") return eq;
-    if (st.op == "!=") return !eq;
+    if (st.op == "==")
+      return eq;
+    if (st.op == "!=")
+      return !eq;
     return false;
   }
-  if (st.op == "==") return cmp == 0;
-  if (st.op == "!=") return cmp != 0;
-  if (st.op == "<") return cmp < 0;
-  if (st.op == "<=") return cmp <= 0;
-  if (st.op == ">") return cmp > 0;
+  if (st.op == "==")
+    return cmp == 0;
+  if (st.op == "!=")
+    return cmp != 0;
+  if (st.op == "<")
+    return cmp < 0;
+  if (st.op == "<=")
+    return cmp <= 0;
+  if (st.op == ">")
+    return cmp > 0;
   return cmp >= 0;
 }
 
@@ -208,27 +236,32 @@ void EvalSteps(const std::vector<JsonPath::Step>& steps, size_t i, const json::v
   switch (st.kind) {
     case JsonPath::Step::kField:
       if (const json::object* o = cur.if_object()) {
-        if (const json::value* v = o->if_contains(st.field)) EvalSteps(steps, i + 1, *v, out);
+        if (const json::value* v = o->if_contains(st.field))
+          EvalSteps(steps, i + 1, *v, out);
       }
       return;
     case JsonPath::Step::kIndex:
       if (const json::array* a = cur.if_array()) {
         int64_t n = static_cast<int64_t>(a->size());
         int64_t idx = st.index < 0 ? n + st.index : st.index;
-        if (idx >= 0 && idx < n) EvalSteps(steps, i + 1, (*a)[idx], out);
+        if (idx >= 0 && idx < n)
+          EvalSteps(steps, i + 1, (*a)[idx], out);
       }
       return;
     case JsonPath::Step::kWildcard:
       if (const json::array* a = cur.if_array()) {
-        for (const auto& x : *a) EvalSteps(steps, i + 1, x, out);
+        for (const auto& x : *a)
+          EvalSteps(steps, i + 1, x, out);
       } else if (const json::object* o = cur.if_object()) {
-        for (const auto& kv : *o) EvalSteps(steps, i + 1, kv.value(), out);
+        for (const auto& kv : *o)
+          EvalSteps(steps, i + 1, kv.value(), out);
       }
       return;
     case JsonPath::Step::kFilter:
       if (const json::array* a = cur.if_array()) {
         for (const auto& x : *a) {
-          if (FilterMatches(st, x)) EvalSteps(steps, i + 1, x, out);
+          if (FilterMatches(st, x))
+            EvalSteps(steps, i + 1, x, out);
         }
       }
       return;
@@ -242,14 +275,16 @@ Result<JsonPath> JsonPath::Parse(std::string_view expr) {
   if (expr.size() >= 2 && expr.front() == '{' && expr.back() == '}') {
     expr = Trim(expr.substr(1, expr.size() - 2));
   }
-  if (expr.empty()) return BadRequest("invalid JSONPath: empty");
+  if (expr.empty())
+    return BadRequest("invalid JSONPath: empty");
   Parser p(expr);
   auto steps = std::make_shared<std::vector<Step>>();
   if (expr.front() != '.' && expr.front() != '[') {
     return BadRequest("invalid JSONPath " + std::string(expr) + ": must start with . or [");
   }
   KCX_RETURN_IF_ERROR(p.ParseSteps(*steps, false));
-  if (!p.AtEnd()) return BadRequest("invalid JSONPath " + std::string(expr));
+  if (!p.AtEnd())
+    return BadRequest("invalid JSONPath " + std::string(expr));
   JsonPath jp;
   jp.steps_ = std::move(steps);
   return jp;
@@ -257,7 +292,8 @@ Result<JsonPath> JsonPath::Parse(std::string_view expr) {
 
 std::vector<const json::value*> JsonPath::Eval(const json::value& root) const {
   std::vector<const json::value*> out;
-  if (steps_) EvalSteps(*steps_, 0, root, out);
+  if (steps_)
+    EvalSteps(*steps_, 0, root, out);
   return out;
 }
 

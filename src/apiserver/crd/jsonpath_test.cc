@@ -15,7 +15,8 @@ const json::value kObj = json::parse(R"({
 json::value Eval1(std::string_view expr) {
   auto p = JsonPath::Parse(expr);
   EXPECT_TRUE(p.ok()) << expr << ": " << p.status().message();
-  if (!p.ok()) return "<parse error>";
+  if (!p.ok())
+    return "<parse error>";
   const json::value* v = p->First(kObj);
   return v ? *v : json::value("<none>");
 }

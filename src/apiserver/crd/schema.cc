@@ -17,7 +17,8 @@ namespace {
 std::string Quote(std::string_view s) { return json::serialize(json::string(s)); }
 
 std::string Join(const std::string& base, std::string_view field) {
-  if (base.empty()) return std::string(field);
+  if (base.empty())
+    return std::string(field);
   return base + "." + std::string(field);
 }
 
@@ -51,7 +52,8 @@ std::string_view TypeOf(const json::value& v) {
 }
 
 bool IsInteger(const json::value& v) {
-  if (v.is_int64() || v.is_uint64()) return true;
+  if (v.is_int64() || v.is_uint64())
+    return true;
   if (v.is_double()) {
     double d = v.get_double();
     return std::isfinite(d) && std::floor(d) == d;
@@ -60,24 +62,34 @@ bool IsInteger(const json::value& v) {
 }
 
 std::optional<double> AsNumber(const json::value& v) {
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-  if (v.is_double()) return v.get_double();
+  if (v.is_int64())
+    return static_cast<double>(v.get_int64());
+  if (v.is_uint64())
+    return static_cast<double>(v.get_uint64());
+  if (v.is_double())
+    return v.get_double();
   return std::nullopt;
 }
 
 bool MatchesType(std::string_view type, const json::value& v) {
-  if (type == "object") return v.is_object();
-  if (type == "array") return v.is_array();
-  if (type == "string") return v.is_string();
-  if (type == "boolean") return v.is_bool();
-  if (type == "integer") return IsInteger(v);
-  if (type == "number") return v.is_number();
+  if (type == "object")
+    return v.is_object();
+  if (type == "array")
+    return v.is_array();
+  if (type == "string")
+    return v.is_string();
+  if (type == "boolean")
+    return v.is_bool();
+  if (type == "integer")
+    return IsInteger(v);
+  if (type == "number")
+    return v.is_number();
   return true;
 }
 
 std::string FormatNumber(double d) {
-  if (std::floor(d) == d && std::fabs(d) < 1e15) return std::to_string(static_cast<int64_t>(d));
+  if (std::floor(d) == d && std::fabs(d) < 1e15)
+    return std::to_string(static_cast<int64_t>(d));
   return json::serialize(json::value(d));
 }
 
@@ -87,7 +99,8 @@ const std::regex* CompiledPattern(const std::string& pattern) {
   static std::map<std::string, std::unique_ptr<std::regex>, std::less<>> cache;
   std::lock_guard l(mu);
   auto it = cache.find(pattern);
-  if (it != cache.end()) return it->second.get();
+  if (it != cache.end())
+    return it->second.get();
   std::unique_ptr<std::regex> re;
   try {
     re = std::make_unique<std::regex>(pattern, std::regex::ECMAScript);
@@ -105,7 +118,8 @@ bool AllDigits(std::string_view s) {
 }
 
 bool IsDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-')
+    return false;
   if (!AllDigits(s.substr(0, 4)) || !AllDigits(s.substr(5, 2)) || !AllDigits(s.substr(8, 2))) {
     return false;
   }
@@ -118,13 +132,15 @@ bool IsDateTime(std::string_view s) {
   // RFC 3339 date-time (strfmt also accepts a space or lowercase t and no seconds fraction).
   static const std::regex kRe(
       R"(^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$)");
-  if (!std::regex_match(s.begin(), s.end(), kRe)) return false;
+  if (!std::regex_match(s.begin(), s.end(), kRe))
+    return false;
   return IsDate(s.substr(0, 10));
 }
 
 bool IsBase64(std::string_view s) {
   // Standard encoding with padding (Go's base64.StdEncoding), as kube's "byte" format.
-  if (s.size() % 4 != 0) return false;
+  if (s.size() % 4 != 0)
+    return false;
   size_t pad = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -132,27 +148,32 @@ bool IsBase64(std::string_view s) {
               c == '+' || c == '/';
     if (c == '=') {
       ++pad;
-      if (i + 2 < s.size() || pad > 2) return false;
+      if (i + 2 < s.size() || pad > 2)
+        return false;
       continue;
     }
-    if (!ok || pad) return false;
+    if (!ok || pad)
+      return false;
   }
   return true;
 }
 
 bool IsDuration(std::string_view s) {
-  static const std::regex kRe(
-      R"(^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w))+$)");
-  if (s == "0") return true;
+  static const std::regex kRe(R"(^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w))+$)");
+  if (s == "0")
+    return true;
   return std::regex_match(s.begin(), s.end(), kRe);
 }
 
 bool IsIPv4(std::string_view s) {
   auto parts = Split(s, '.');
-  if (parts.size() != 4) return false;
+  if (parts.size() != 4)
+    return false;
   for (auto p : parts) {
-    if (!AllDigits(p) || p.size() > 3) return false;
-    if (std::stoi(std::string(p)) > 255) return false;
+    if (!AllDigits(p) || p.size() > 3)
+      return false;
+    if (std::stoi(std::string(p)) > 255)
+      return false;
   }
   return true;
 }
@@ -165,25 +186,35 @@ bool IsIPv6(std::string_view s) {
 }  // namespace
 
 std::string FormatValue(const json::value& v) {
-  if (v.is_null()) return "null";
+  if (v.is_null())
+    return "null";
   return json::serialize(v);
 }
 
 bool CheckFormat(const std::string& format, const json::value& v) {
   if (format == "int32") {
-    if (!IsInteger(v)) return true;  // the type check reports it
+    if (!IsInteger(v))
+      return true;  // the type check reports it
     auto d = AsNumber(v);
     return *d >= -2147483648.0 && *d <= 2147483647.0;
   }
-  if (format == "int64" || format == "float" || format == "double") return true;
-  if (!v.is_string()) return true;
+  if (format == "int64" || format == "float" || format == "double")
+    return true;
+  if (!v.is_string())
+    return true;
   std::string_view s = v.get_string();
-  if (format == "byte") return IsBase64(s);
-  if (format == "date") return IsDate(s);
-  if (format == "date-time" || format == "datetime") return IsDateTime(s);
-  if (format == "duration") return IsDuration(s);
-  if (format == "ipv4") return IsIPv4(s);
-  if (format == "ipv6") return IsIPv6(s);
+  if (format == "byte")
+    return IsBase64(s);
+  if (format == "date")
+    return IsDate(s);
+  if (format == "date-time" || format == "datetime")
+    return IsDateTime(s);
+  if (format == "duration")
+    return IsDuration(s);
+  if (format == "ipv4")
+    return IsIPv4(s);
+  if (format == "ipv6")
+    return IsIPv6(s);
   if (format == "uuid") {
     static const std::regex kRe(
         R"(^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$)");
@@ -200,7 +231,8 @@ bool CheckFormat(const std::string& format, const json::value& v) {
   }
   if (format == "cidr") {
     auto slash = s.find('/');
-    if (slash == std::string_view::npos || !AllDigits(s.substr(slash + 1))) return false;
+    if (slash == std::string_view::npos || !AllDigits(s.substr(slash + 1)))
+      return false;
     std::string_view ip = s.substr(0, slash);
     int bits = std::stoi(std::string(s.substr(slash + 1)));
     return IsIPv4(ip) ? bits <= 32 : (IsIPv6(ip) && bits <= 128);
@@ -219,7 +251,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
     out.push_back({"FieldValueInvalid", "Invalid value: " + value + ": " + detail, path});
   };
   if (v.is_null()) {
-    if (GetBoolField(s, "nullable")) return;
+    if (GetBoolField(s, "nullable"))
+      return;
     // kube-openapi: a null for a typed field is a type error.
     std::string_view t = api::GetString(s, "type");
     if (!t.empty()) {
@@ -243,26 +276,27 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
   std::string type(api::GetString(s, "type"));
   if (!type.empty() && !MatchesType(type, v)) {
     out.push_back({"FieldValueTypeInvalid",
-                   "Invalid value: " + Quote(TypeOf(v)) + ": " + body_path +
-                       " must be of type " + type + ": " + Quote(TypeOf(v)),
+                   "Invalid value: " + Quote(TypeOf(v)) + ": " + body_path + " must be of type " +
+                       type + ": " + Quote(TypeOf(v)),
                    path});
     return;  // further checks would only repeat the type error
   }
   if (const json::array* en = api::GetArray(s, "enum")) {
     bool found = false;
-    for (const auto& x : *en) found |= x == v;
+    for (const auto& x : *en)
+      found |= x == v;
     if (!found) {
       std::string vals;
-      for (size_t i = 0; i < en->size(); ++i) vals += (i ? ", " : "") + FormatValue((*en)[i]);
+      for (size_t i = 0; i < en->size(); ++i)
+        vals += (i ? ", " : "") + FormatValue((*en)[i]);
       out.push_back({"FieldValueNotSupported",
-                     "Unsupported value: " + FormatValue(v) + ": supported values: " + vals,
-                     path});
+                     "Unsupported value: " + FormatValue(v) + ": supported values: " + vals, path});
     }
   }
   if (std::string_view f = api::GetString(s, "format"); !f.empty()) {
     if (!CheckFormat(std::string(f), v)) {
-      invalid(FormatValue(v), body_path + " must be of type " + std::string(f) + ": " +
-                                  FormatValue(v));
+      invalid(FormatValue(v),
+              body_path + " must be of type " + std::string(f) + ": " + FormatValue(v));
     }
   }
   if (auto num = AsNumber(v)) {
@@ -278,8 +312,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
       double m = *AsNumber(*mx);
       bool excl = GetBoolField(s, "exclusiveMaximum");
       if (excl ? !(*num < m) : !(*num <= m)) {
-        invalid(FormatValue(v), body_path + " should be less than " +
-                                    (excl ? "" : "or equal to ") + FormatNumber(m));
+        invalid(FormatValue(v), body_path + " should be less than " + (excl ? "" : "or equal to ") +
+                                    FormatNumber(m));
       }
     }
     if (const json::value* mo = s.if_contains("multipleOf"); mo && mo->is_number()) {
@@ -296,7 +330,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
     std::string_view str = v.get_string();
     // kube-openapi counts characters (runes), not bytes.
     int64_t chars = 0;
-    for (unsigned char c : str) chars += (c & 0xC0) != 0x80;
+    for (unsigned char c : str)
+      chars += (c & 0xC0) != 0x80;
     if (s.contains("maxLength") && chars > api::GetInt(s, "maxLength", 0)) {
       out.push_back({"FieldValueTooLong",
                      "Too long: may not be more than " +
@@ -305,8 +340,7 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
     }
     if (s.contains("minLength") && chars < api::GetInt(s, "minLength", 0)) {
       invalid(FormatValue(v), body_path + " should be at least " +
-                                  std::to_string(api::GetInt(s, "minLength", 0)) +
-                                  " chars long");
+                                  std::to_string(api::GetInt(s, "minLength", 0)) + " chars long");
     }
     if (std::string_view p = api::GetString(s, "pattern"); !p.empty()) {
       const std::regex* re = CompiledPattern(std::string(p));
@@ -348,8 +382,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
       for (size_t i = 1; i < arr->size(); ++i) {
         for (size_t j = 0; j < i; ++j) {
           if ((*arr)[i] == (*arr)[j]) {
-            out.push_back({"FieldValueDuplicate",
-                           "Duplicate value: " + FormatValue((*arr)[i]), Index(path, i)});
+            out.push_back({"FieldValueDuplicate", "Duplicate value: " + FormatValue((*arr)[i]),
+                           Index(path, i)});
             break;
           }
         }
@@ -359,12 +393,15 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
       std::set<std::string> seen;
       for (size_t i = 0; keys && i < arr->size(); ++i) {
         const json::object* item = (*arr)[i].if_object();
-        if (!item) continue;
+        if (!item)
+          continue;
         json::object key;
         for (const auto& k : *keys) {
-          if (!k.is_string()) continue;
+          if (!k.is_string())
+            continue;
           auto it = item->find(k.get_string());
-          if (it != item->end()) key[k.get_string()] = it->value();
+          if (it != item->end())
+            key[k.get_string()] = it->value();
         }
         std::string ks = json::serialize(key);
         if (!seen.insert(ks).second) {
@@ -384,7 +421,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
     const json::object* props = api::GetObject(s, "properties");
     if (const json::array* req = api::GetArray(s, "required")) {
       for (const auto& r : *req) {
-        if (!r.is_string()) continue;
+        if (!r.is_string())
+          continue;
         if (!obj->contains(r.get_string())) {
           out.push_back({"FieldValueRequired", "Required value", Join(path, r.get_string())});
         }
@@ -426,8 +464,7 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
       for (const char* f : {"apiVersion", "kind"}) {
         const json::value* x = obj->if_contains(f);
         if (!x || (x->is_string() && x->get_string().empty())) {
-          out.push_back({"FieldValueRequired", "Required value: must not be empty",
-                         Join(path, f)});
+          out.push_back({"FieldValueRequired", "Required value: must not be empty", Join(path, f)});
         }
       }
       if (const json::value* m = obj->if_contains("metadata"); m && !m->is_object()) {
@@ -439,16 +476,19 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
   }
   for (const char* comb : {"allOf", "anyOf", "oneOf"}) {
     const json::array* subs = api::GetArray(s, comb);
-    if (!subs) continue;
+    if (!subs)
+      continue;
     if (std::string_view(comb) == "allOf") {
       for (const auto& sub : *subs) {
-        if (sub.is_object()) ValidateValue(v, sub.get_object(), path, out);
+        if (sub.is_object())
+          ValidateValue(v, sub.get_object(), path, out);
       }
       continue;
     }
     size_t matched = 0;
     for (const auto& sub : *subs) {
-      if (!sub.is_object()) continue;
+      if (!sub.is_object())
+        continue;
       std::vector<StatusCause> tmp;
       ValidateValue(v, sub.get_object(), path, tmp);
       matched += tmp.empty();
@@ -463,7 +503,8 @@ void ValidateValue(const json::value& v, const json::object& s, const std::strin
   if (const json::object* nots = api::GetObject(s, "not")) {
     std::vector<StatusCause> tmp;
     ValidateValue(v, *nots, path, tmp);
-    if (tmp.empty()) invalid(FormatValue(v), body_path + " must not validate the schema (not)");
+    if (tmp.empty())
+      invalid(FormatValue(v), body_path + " must not validate the schema (not)");
   }
 }
 
@@ -480,7 +521,8 @@ std::vector<StatusCause> ValidateObject(const json::object& obj, const json::obj
     }
   }
   for (const auto& kv : obj) {
-    if (kv.key() == "apiVersion" || kv.key() == "kind" || kv.key() == "metadata") continue;
+    if (kv.key() == "apiVersion" || kv.key() == "kind" || kv.key() == "metadata")
+      continue;
     const json::object* ps = props ? api::GetObject(*props, kv.key()) : nullptr;
     if (ps) {
       ValidateValue(kv.value(), *ps, std::string(kv.key()), out);
@@ -507,23 +549,36 @@ void PruneObjectFields(json::object& obj, const json::object& s, const std::stri
   std::vector<std::string_view> drop;
   for (auto& kv : obj) {
     std::string_view k = kv.key();
-    if ((root || embedded) && (k == "apiVersion" || k == "kind")) continue;
+    if ((root || embedded) && (k == "apiVersion" || k == "kind"))
+      continue;
     if ((root || embedded) && k == "metadata") {
       // The server handles metadata; an embedded resource's metadata keeps ObjectMeta's
       // fields (kube prunes it to ObjectMeta).
       if (embedded && kv.value().is_object()) {
-        static const std::set<std::string_view> kMeta = {
-            "name",        "generateName",    "namespace",       "labels",
-            "annotations", "finalizers",      "ownerReferences", "uid",
-            "resourceVersion", "generation",  "creationTimestamp", "deletionTimestamp",
-            "deletionGracePeriodSeconds", "managedFields", "selfLink"};
+        static const std::set<std::string_view> kMeta = {"name",
+                                                         "generateName",
+                                                         "namespace",
+                                                         "labels",
+                                                         "annotations",
+                                                         "finalizers",
+                                                         "ownerReferences",
+                                                         "uid",
+                                                         "resourceVersion",
+                                                         "generation",
+                                                         "creationTimestamp",
+                                                         "deletionTimestamp",
+                                                         "deletionGracePeriodSeconds",
+                                                         "managedFields",
+                                                         "selfLink"};
         json::object& m = kv.value().get_object();
         std::vector<std::string_view> mdrop;
         for (auto& mk : m) {
-          if (!kMeta.count(mk.key())) mdrop.push_back(mk.key());
+          if (!kMeta.count(mk.key()))
+            mdrop.push_back(mk.key());
         }
         for (auto d : mdrop) {
-          if (pruned) pruned->push_back(Join(Join(path, "metadata"), d));
+          if (pruned)
+            pruned->push_back(Join(Join(path, "metadata"), d));
           m.erase(d);
         }
       }
@@ -539,7 +594,8 @@ void PruneObjectFields(json::object& obj, const json::object& s, const std::stri
     }
   }
   for (auto k : drop) {
-    if (pruned) pruned->push_back(Join(path, k));
+    if (pruned)
+      pruned->push_back(Join(path, k));
     obj.erase(k);
   }
 }
@@ -550,7 +606,8 @@ void PruneValue(json::value& v, const json::object& s, const std::string& path,
     PruneObjectFields(*o, s, path, pruned, root);
   } else if (json::array* a = v.if_array()) {
     const json::object* items = api::GetObject(s, "items");
-    if (!items) return;
+    if (!items)
+      return;
     for (size_t i = 0; i < a->size(); ++i) {
       PruneValue((*a)[i], *items, Index(path, i), pruned, false);
     }
@@ -565,7 +622,8 @@ void DefaultValue(json::value& v, const json::object& s, bool root) {
           continue;
         }
         const json::object* ps = p.value().if_object();
-        if (!ps) continue;
+        if (!ps)
+          continue;
         const json::value* def = ps->if_contains("default");
         auto it = o->find(p.key());
         if (def && (it == o->end() || (it->value().is_null() && !GetBoolField(*ps, "nullable")))) {
@@ -577,22 +635,24 @@ void DefaultValue(json::value& v, const json::object& s, bool root) {
           continue;
         }
         const json::object* ps = api::GetObject(*props, kv.key());
-        if (ps) DefaultValue(kv.value(), *ps, false);
+        if (ps)
+          DefaultValue(kv.value(), *ps, false);
       }
     } else if (const json::object* addl = api::GetObject(s, "additionalProperties")) {
-      for (auto& kv : *o) DefaultValue(kv.value(), *addl, false);
+      for (auto& kv : *o)
+        DefaultValue(kv.value(), *addl, false);
     }
   } else if (json::array* a = v.if_array()) {
     if (const json::object* items = api::GetObject(s, "items")) {
-      for (auto& x : *a) DefaultValue(x, *items, false);
+      for (auto& x : *a)
+        DefaultValue(x, *items, false);
     }
   }
 }
 
 }  // namespace
 
-void PruneObject(json::object& obj, const json::object& schema,
-                 std::vector<std::string>* pruned) {
+void PruneObject(json::object& obj, const json::object& schema, std::vector<std::string>* pruned) {
   PruneObjectFields(obj, schema, "", pruned, true);
 }
 
@@ -616,7 +676,7 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
   bool int_or_string = GetBoolField(s, "x-kubernetes-int-or-string");
   bool preserve = GetBoolField(s, "x-kubernetes-preserve-unknown-fields");
   bool embedded = GetBoolField(s, "x-kubernetes-embedded-resource");
-  static const std::set<std::string_view> kTypes = {"object", "array",   "string",
+  static const std::set<std::string_view> kTypes = {"object",  "array",  "string",
                                                     "integer", "number", "boolean"};
   if (!type.empty() && !kTypes.count(type)) {
     out.push_back({"FieldValueNotSupported",
@@ -627,8 +687,8 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
   }
   if (root && type != "object") {
     if (type.empty()) {
-      out.push_back({"FieldValueRequired", "Required value: must be object at the root",
-                     path + ".type"});
+      out.push_back(
+          {"FieldValueRequired", "Required value: must be object at the root", path + ".type"});
     } else {
       out.push_back({"FieldValueInvalid",
                      "Invalid value: " + Quote(type) + ": must be object at the root",
@@ -677,10 +737,10 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
   std::string_view lt = api::GetString(s, "x-kubernetes-list-type");
   if (!lt.empty()) {
     if (lt != "atomic" && lt != "set" && lt != "map") {
-      out.push_back({"FieldValueNotSupported",
-                     "Unsupported value: " + Quote(lt) +
-                         ": supported values: \"atomic\", \"set\", \"map\"",
-                     path + ".x-kubernetes-list-type"});
+      out.push_back(
+          {"FieldValueNotSupported",
+           "Unsupported value: " + Quote(lt) + ": supported values: \"atomic\", \"set\", \"map\"",
+           path + ".x-kubernetes-list-type"});
     }
     if (type != "array") {
       out.push_back({"FieldValueInvalid",
@@ -711,7 +771,8 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
         const json::object* ip = api::GetObject(*items, "properties");
         const json::array* req = api::GetArray(*items, "required");
         for (const auto& k : *keys) {
-          if (!k.is_string()) continue;
+          if (!k.is_string())
+            continue;
           const json::object* kp = ip ? api::GetObject(*ip, k.get_string()) : nullptr;
           if (!kp) {
             out.push_back({"FieldValueRequired",
@@ -721,7 +782,8 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
           }
           bool required = false;
           if (req) {
-            for (const auto& r : *req) required |= r == k;
+            for (const auto& r : *req)
+              required |= r == k;
           }
           if (!required && !kp->contains("default")) {
             out.push_back({"FieldValueRequired",
@@ -739,10 +801,10 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
   }
   if (std::string_view mt = api::GetString(s, "x-kubernetes-map-type"); !mt.empty()) {
     if (mt != "granular" && mt != "atomic") {
-      out.push_back({"FieldValueNotSupported",
-                     "Unsupported value: " + Quote(mt) +
-                         ": supported values: \"granular\", \"atomic\"",
-                     path + ".x-kubernetes-map-type"});
+      out.push_back(
+          {"FieldValueNotSupported",
+           "Unsupported value: " + Quote(mt) + ": supported values: \"granular\", \"atomic\"",
+           path + ".x-kubernetes-map-type"});
     }
   }
   if (const json::object* props = api::GetObject(s, "properties")) {
@@ -758,8 +820,7 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
         if (const json::object* mp = api::GetObject(*ps, "properties")) {
           for (const auto& mk : *mp) {
             if (mk.key() != "name" && mk.key() != "generateName") {
-              forbidden(cp + ".properties[" + std::string(mk.key()) + "]",
-                        "must not be specified");
+              forbidden(cp + ".properties[" + std::string(mk.key()) + "]", "must not be specified");
             }
           }
         }
@@ -777,12 +838,14 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
   for (const char* comb : {"allOf", "anyOf", "oneOf"}) {
     if (const json::array* subs = api::GetArray(s, comb)) {
       for (size_t i = 0; i < subs->size(); ++i) {
-        if (!(*subs)[i].is_object()) continue;
+        if (!(*subs)[i].is_object())
+          continue;
         const json::object& sub = (*subs)[i].get_object();
         std::string sp = path + "." + comb + "[" + std::to_string(i) + "]";
         for (const char* f : {"type", "default", "nullable", "x-kubernetes-preserve-unknown-fields",
                               "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string"}) {
-          if (sub.contains(f)) forbidden(sp + "." + f, "must be empty to be structural");
+          if (sub.contains(f))
+            forbidden(sp + "." + f, "must be empty to be structural");
         }
         Structural(sub, sp, false, true, out);
       }
@@ -794,11 +857,13 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
     } else {
       std::vector<StatusCause> dc;
       ValidateValue(*d, s, path + ".default", dc);
-      for (auto& c : dc) out.push_back(std::move(c));
+      for (auto& c : dc)
+        out.push_back(std::move(c));
     }
   }
   for (const char* f : {"$ref", "definitions", "dependencies", "patternProperties", "id"}) {
-    if (s.contains(f)) forbidden(path + "." + f, f + std::string(" is not supported"));
+    if (s.contains(f))
+      forbidden(path + "." + f, f + std::string(" is not supported"));
   }
 }
 
@@ -812,7 +877,8 @@ void ValidateStructural(const json::object& schema, const std::string& path,
 void CollectCelRules(const json::value& schema, const std::string& path,
                      std::vector<std::string>& out) {
   const json::object* s = schema.if_object();
-  if (!s) return;
+  if (!s)
+    return;
   if (const json::array* rules = api::GetArray(*s, "x-kubernetes-validations")) {
     for (const auto& r : *rules) {
       if (const json::object* ro = r.if_object()) {
@@ -822,9 +888,11 @@ void CollectCelRules(const json::value& schema, const std::string& path,
     }
   }
   if (const json::object* props = api::GetObject(*s, "properties")) {
-    for (const auto& p : *props) CollectCelRules(p.value(), Join(path, p.key()), out);
+    for (const auto& p : *props)
+      CollectCelRules(p.value(), Join(path, p.key()), out);
   }
-  if (const json::value* it = s->if_contains("items")) CollectCelRules(*it, path + "[*]", out);
+  if (const json::value* it = s->if_contains("items"))
+    CollectCelRules(*it, path + "[*]", out);
   if (const json::value* ap = s->if_contains("additionalProperties")) {
     CollectCelRules(*ap, path + "[*]", out);
   }

@@ -13,7 +13,8 @@ json::object J(std::string_view s) { return json::parse(s).as_object(); }
 
 std::string Describe(const std::vector<StatusCause>& cs) {
   std::string out;
-  for (const auto& c : cs) out += c.field + ": " + c.message + "\n";
+  for (const auto& c : cs)
+    out += c.field + ": " + c.message + "\n";
   return out;
 }
 
@@ -99,8 +100,7 @@ TEST_F(SchemaTest, RequiredEnumBounds) {
             "Invalid value: 9: spec.replicas in body should be less than or equal to 5");
   c = V(R"({"spec":{"replicas":0,"name":"a"}})");
   d = Describe(c);
-  EXPECT_NE(d.find("spec.replicas in body should be greater than or equal to 1"),
-            std::string::npos)
+  EXPECT_NE(d.find("spec.replicas in body should be greater than or equal to 1"), std::string::npos)
       << d;
   EXPECT_NE(d.find("spec.name in body should be at least 2 chars long"), std::string::npos) << d;
 }
@@ -108,8 +108,7 @@ TEST_F(SchemaTest, RequiredEnumBounds) {
 TEST_F(SchemaTest, Formats) {
   auto c = V(R"({"spec":{"replicas":1,"when":"yesterday","data":"not base64!"}})");
   std::string d = Describe(c);
-  EXPECT_NE(d.find("spec.when in body must be of type date-time: \"yesterday\""),
-            std::string::npos)
+  EXPECT_NE(d.find("spec.when in body must be of type date-time: \"yesterday\""), std::string::npos)
       << d;
   EXPECT_NE(d.find("spec.data in body must be of type byte"), std::string::npos) << d;
   EXPECT_TRUE(CheckFormat("int32", json::value(2147483647)));
@@ -169,9 +168,13 @@ TEST_F(SchemaTest, PruningDropsUnknownFieldsAndReportsPaths) {
     "status":{"ready":true,"other":1},"top":1})");
   std::vector<std::string> pruned;
   PruneObject(obj, schema_, &pruned);
-  std::vector<std::string> want = {"spec.free.known.y", "spec.template.metadata.bogus",
-                                   "spec.pod.spec.b", "spec.ports[0].extra", "spec.foo",
-                                   "status.other", "top"};
+  std::vector<std::string> want = {"spec.free.known.y",
+                                   "spec.template.metadata.bogus",
+                                   "spec.pod.spec.b",
+                                   "spec.ports[0].extra",
+                                   "spec.foo",
+                                   "status.other",
+                                   "top"};
   std::sort(pruned.begin(), pruned.end());
   std::sort(want.begin(), want.end());
   EXPECT_EQ(pruned, want);
@@ -190,7 +193,7 @@ TEST_F(SchemaTest, Defaulting) {
   ApplyDefaults(obj, schema_);
   const json::object& spec = obj.at("spec").as_object();
   EXPECT_EQ(spec.at("replicas"), 1);
-  EXPECT_EQ(spec.at("mode"), "a");  // null of a non-nullable field with a default
+  EXPECT_EQ(spec.at("mode"), "a");                   // null of a non-nullable field with a default
   EXPECT_EQ(spec.at("nested").at("level"), "info");  // default {} then its own defaults
   EXPECT_FALSE(obj.contains("status"));
   // Idempotent.
@@ -240,9 +243,10 @@ TEST(StructuralTest, ReportsKubeFieldPaths) {
 
 TEST(CelTest, CollectsRules) {
   std::vector<std::string> rules;
-  CollectCelRules(json::parse(R"J({"type":"object","x-kubernetes-validations":[{"rule":"self.a > 0"}],
+  CollectCelRules(
+      json::parse(R"J({"type":"object","x-kubernetes-validations":[{"rule":"self.a > 0"}],
       "properties":{"spec":{"type":"object","x-kubernetes-validations":[{"rule":"has(self.b)"}]}}})J"),
-                  "", rules);
+      "", rules);
   ASSERT_EQ(rules.size(), 2u);
   EXPECT_EQ(rules[0], "<root>: self.a > 0");
   EXPECT_EQ(rules[1], "spec: has(self.b)");

@@ -22,7 +22,8 @@ ApiRegistry::EntryPtr ApiRegistry::MakeEntry(const ResourceInfo* info,
 ResourceEntry* ApiRegistry::Add(const ResourceInfo* info) {
   std::lock_guard l(write_mu_);
   EntryPtr e = MakeEntry(info, nullptr);
-  if (info->group.empty() && info->resource == "namespaces") namespaces_ = e.get();
+  if (info->group.empty() && info->resource == "namespaces")
+    namespaces_ = e.get();
   auto next = std::make_shared<Snapshot>(*snapshot());
   next->entries.push_back(e);
   snap_.store(std::move(next), std::memory_order_release);
@@ -33,7 +34,8 @@ std::vector<ResourceEntry*> ApiRegistry::AddCustom(
     std::vector<std::shared_ptr<const ResourceInfo>> infos, const std::string& storage_version,
     std::shared_ptr<ResourceStore> store) {
   std::vector<ResourceEntry*> out;
-  if (infos.empty()) return out;
+  if (infos.empty())
+    return out;
   std::lock_guard l(write_mu_);
   const ResourceInfo& first = *infos.front();
   std::string storage_gv = first.group + "/" + storage_version;
@@ -41,7 +43,8 @@ std::vector<ResourceEntry*> ApiRegistry::AddCustom(
   // Replace every existing entry of this resource (a CRD update republishes all versions).
   for (const auto& e : snapshot()->entries) {
     if (e->info->group == first.group && e->info->resource == first.resource) {
-      if (!store) store = e->store;
+      if (!store)
+        store = e->store;
       retired_.push_back(e);
       continue;
     }
@@ -72,7 +75,8 @@ std::shared_ptr<ResourceStore> ApiRegistry::Remove(std::string_view group,
     }
     next->entries.push_back(e);
   }
-  if (store) snap_.store(std::move(next), std::memory_order_release);
+  if (store)
+    snap_.store(std::move(next), std::memory_order_release);
   return store;
 }
 
@@ -80,8 +84,7 @@ ResourceEntry* ApiRegistry::Find(std::string_view group, std::string_view versio
                                  std::string_view resource) const {
   SnapshotPtr s = snapshot();
   for (const auto& e : *s) {
-    if (e->info->resource == resource && e->info->group == group &&
-        e->info->version == version) {
+    if (e->info->resource == resource && e->info->group == group && e->info->version == version) {
       return e.get();  // stays valid: entries are never freed before the registry
     }
   }
@@ -91,7 +94,8 @@ ResourceEntry* ApiRegistry::Find(std::string_view group, std::string_view versio
 ResourceEntry* ApiRegistry::FindByStoragePrefix(std::string_view key) const {
   SnapshotPtr s = snapshot();
   for (const auto& e : *s) {
-    if (key.substr(0, e->storage_prefix.size()) == e->storage_prefix) return e.get();
+    if (key.substr(0, e->storage_prefix.size()) == e->storage_prefix)
+      return e.get();
   }
   return nullptr;
 }
@@ -102,15 +106,18 @@ std::vector<ApiRegistry::GroupVersions> ApiRegistry::Groups() const {
   for (const auto& e : *s) {
     GroupVersions* g = nullptr;
     for (auto& x : out) {
-      if (x.group == e->info->group) g = &x;
+      if (x.group == e->info->group)
+        g = &x;
     }
     if (!g) {
       out.push_back({e->info->group, {}});
       g = &out.back();
     }
     bool have = false;
-    for (auto& v : g->versions) have |= v == e->info->version;
-    if (!have) g->versions.push_back(e->info->version);
+    for (auto& v : g->versions)
+      have |= v == e->info->version;
+    if (!have)
+      g->versions.push_back(e->info->version);
   }
   return out;
 }

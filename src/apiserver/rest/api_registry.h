@@ -42,7 +42,8 @@ struct ResourceEntry {
 
   // The key of an object in the store: "ns/name" or "name".
   std::string Key(std::string_view ns, std::string_view name) const {
-    if (!info->namespaced) return std::string(name);
+    if (!info->namespaced)
+      return std::string(name);
     std::string k;
     k.reserve(ns.size() + name.size() + 1);
     k.append(ns).append("/").append(name);

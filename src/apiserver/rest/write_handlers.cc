@@ -236,11 +236,15 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
 // (kube: Strict → 400 "strict decoding error: ...", Warn (the default) → Warning headers,
 // Ignore → silent), plus the type's own warnings (warnings_fn). Appends to `warnings`.
 Status PruneAndWarn(const ResourceInfo& info, std::string_view field_validation,
-                    json::object& obj, std::vector<std::string>& warnings) {
+                    json::object& obj, std::vector<std::string>& warnings, bool decoded_body) {
   if (info.prune_fn) {
     std::vector<std::string> pruned = info.prune_fn(obj);
     if (!pruned.empty() && field_validation == "Strict") {
-      std::string msg = "strict decoding error: ";
+      // A decoded body (create, update) gets kube's decoder wording; a patch result does not.
+      std::string msg = decoded_body ? info.kind + " in version " + Quote(info.version) +
+                                           " cannot be handled as a " + info.kind + ": "
+                                     : "";
+      msg += "strict decoding error: ";
       for (size_t i = 0; i < pruned.size(); ++i) {
         msg += (i ? ", " : "") + std::string("unknown field ") + Quote(pruned[i]);
       }
@@ -331,7 +335,7 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
   if (info.prune_fn || info.warnings_fn) {
     auto fv = ParseFieldValidation(req);
     if (!fv.ok()) return respond(ErrorResponse(fv.status()));
-    if (Status st = PruneAndWarn(info, *fv, obj, *warnings); !st.ok()) {
+    if (Status st = PruneAndWarn(info, *fv, obj, *warnings, true); !st.ok()) {
       return respond(ErrorResponse(st));
     }
     if (!warnings->empty()) respond = WithWarnings(std::move(respond), warnings);
@@ -366,17 +370,17 @@ namespace {
 // the warnings to `respond`.
 Status WrapPruning(const ResourceInfo& info, const Request& req,
                    std::function<Result<json::value>(const json::value&)>& mutate,
-                   Responder& respond) {
+                   Responder& respond, bool decoded_body) {
   if (!info.prune_fn && !info.warnings_fn) return Status::Ok();
   auto fv = ParseFieldValidation(req);
   if (!fv.ok()) return fv.status();
   auto warnings = std::make_shared<std::vector<std::string>>();
-  mutate = [inner = std::move(mutate), &info, mode = *fv,
-            warnings](const json::value& cur) -> Result<json::value> {
+  mutate = [inner = std::move(mutate), &info, mode = *fv, warnings,
+            decoded_body](const json::value& cur) -> Result<json::value> {
     KCX_ASSIGN_OR_RETURN(json::value v, inner(cur));
     warnings->clear();
     if (json::object* o = v.if_object()) {
-      KCX_RETURN_IF_ERROR(PruneAndWarn(info, mode, *o, *warnings));
+      KCX_RETURN_IF_ERROR(PruneAndWarn(info, mode, *o, *warnings, decoded_body));
     }
     return v;
   };
@@ -395,7 +399,7 @@ void RestHandler::Update(Request& req, const RequestScope& s, Responder respond)
   auto body = std::make_shared<json::value>(std::move(*parsed));
   std::function<Result<json::value>(const json::value&)> mutate =
       [body](const json::value&) -> Result<json::value> { return *body; };
-  if (Status st = WrapPruning(*e->info, req, mutate, respond); !st.ok()) {
+  if (Status st = WrapPruning(*e->info, req, mutate, respond, true); !st.ok()) {
     return respond(ErrorResponse(st));
   }
   RunUpdate(e, s.ns, s.name, s.subresource, *dry, std::move(mutate), std::move(respond), 0);
@@ -458,7 +462,7 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
     if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
     return api::ApplyMergePatch(cur, *patch);
   };
-  if (Status st = WrapPruning(*e->info, req, mutate, respond); !st.ok()) {
+  if (Status st = WrapPruning(*e->info, req, mutate, respond, false); !st.ok()) {
     return respond(ErrorResponse(st));
   }
   RunUpdate(e, s.ns, s.name, s.subresource, *dry, std::move(mutate), std::move(respond), 0);
