@@ -115,7 +115,9 @@ TEST_F(CrdTest, CreatedCrdIsServedAndEstablished) {
   bool established = false;
   for (int i = 0; i < 200 && !established; ++i) {
     crd = srv_->Call("GET", crds_ + "/widgets.example.com");
-    for (const auto& c : crd.json.at("status").at("conditions").as_array()) {
+    const json::array* conds = api::GetArray(crd.json.at("status").as_object(), "conditions");
+    for (size_t j = 0; conds && j < conds->size(); ++j) {
+      const auto& c = (*conds)[j];
       if (c.at("type") == "Established" && c.at("status") == "True")
         established = true;
     }
@@ -412,6 +414,145 @@ TEST_F(CrdTest, ConflictingNamesAreNotAccepted) {
   }
   EXPECT_EQ(reason, "KindConflict");
   EXPECT_EQ(srv_->Call("GET", "/apis/example.com/v1/namespaces/default/gizmos").code, 404);
+}
+
+// A CRD shaped like MOCO's MySQLCluster (moco.cybozu.com/v1beta2): an embedded pod template with
+// list-map containers and ports (a defaulted map key), int-or-string quantities with kube's
+// quantity pattern, embedded volume claim templates, list-map conditions, and MOCO's printer
+// columns with filter JSONPaths.
+const char* kMocoLikeCrd = R"J({
+  "apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+  "metadata":{"name":"mysqlclusters.moco.cybozu.com"},
+  "spec":{"group":"moco.cybozu.com","scope":"Namespaced",
+    "names":{"plural":"mysqlclusters","singular":"mysqlcluster","kind":"MySQLCluster",
+             "listKind":"MySQLClusterList"},
+    "versions":[{"name":"v1beta2","served":true,"storage":true,
+      "subresources":{"status":{}},
+      "additionalPrinterColumns":[
+        {"name":"Available","type":"string","jsonPath":".status.conditions[?(@.type=='Available')].status"},
+        {"name":"Healthy","type":"string","jsonPath":".status.conditions[?(@.type=='Healthy')].status"},
+        {"name":"Primary","type":"integer","jsonPath":".status.currentPrimaryIndex"},
+        {"name":"Synced replicas","type":"integer","jsonPath":".status.syncedReplicas"},
+        {"name":"Errant replicas","type":"integer","jsonPath":".status.errantReplicas"},
+        {"name":"Last backup","type":"string","jsonPath":".status.backup.time"}],
+      "schema":{"openAPIV3Schema":{"type":"object","properties":{
+        "apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},
+        "spec":{"type":"object","required":["podTemplate","volumeClaimTemplates"],"properties":{
+          "replicas":{"type":"integer","format":"int32","default":1,"minimum":1},
+          "serverIDBase":{"type":"integer","format":"int32","minimum":1,"maximum":4294967295},
+          "maxDelaySeconds":{"type":"integer","default":60,"minimum":0,"nullable":true},
+          "mysqlConfigMapName":{"type":"string","nullable":true},
+          "podTemplate":{"type":"object","required":["spec"],"properties":{
+            "metadata":{"type":"object","properties":{
+              "labels":{"type":"object","additionalProperties":{"type":"string"}},
+              "annotations":{"type":"object","additionalProperties":{"type":"string"}}}},
+            "spec":{"type":"object","required":["containers"],
+              "x-kubernetes-preserve-unknown-fields":true,
+              "properties":{"containers":{"type":"array",
+                "x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+                "items":{"type":"object","required":["name"],"properties":{
+                  "name":{"type":"string"},"image":{"type":"string"},
+                  "ports":{"type":"array","x-kubernetes-list-type":"map",
+                    "x-kubernetes-list-map-keys":["containerPort","protocol"],
+                    "items":{"type":"object","required":["containerPort"],"properties":{
+                      "containerPort":{"type":"integer","format":"int32"},
+                      "name":{"type":"string"},
+                      "protocol":{"type":"string","default":"TCP"}}}},
+                  "resources":{"type":"object","properties":{"limits":{"type":"object",
+                    "additionalProperties":{"anyOf":[{"type":"integer"},{"type":"string"}],
+                      "pattern":"^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+                      "x-kubernetes-int-or-string":true}}}}}}}}}}},
+          "volumeClaimTemplates":{"type":"array","minItems":1,"items":{"type":"object",
+            "required":["metadata","spec"],"properties":{
+              "metadata":{"type":"object","properties":{"name":{"type":"string"}}},
+              "spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}},
+          "primaryServiceTemplate":{"type":"object","x-kubernetes-embedded-resource":false,
+            "properties":{"spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}},
+        "status":{"type":"object","properties":{
+          "conditions":{"type":"array","x-kubernetes-list-type":"map",
+            "x-kubernetes-list-map-keys":["type"],
+            "items":{"type":"object","required":["type","status"],"properties":{
+              "type":{"type":"string"},"status":{"type":"string","enum":["True","False","Unknown"]},
+              "lastTransitionTime":{"type":"string","format":"date-time"},
+              "reason":{"type":"string"},"message":{"type":"string"}}}},
+          "currentPrimaryIndex":{"type":"integer"},"syncedReplicas":{"type":"integer"},
+          "errantReplicas":{"type":"integer"},
+          "backup":{"type":"object","properties":{"time":{"type":"string","format":"date-time"}}}}}}}}}]}})J";
+
+TEST_F(CrdTest, MocoLikeCrdServesValidatesAndDefaults) {
+  auto r = srv_->Call("POST", crds_, std::string(kMocoLikeCrd));
+  ASSERT_EQ(r.code, 201) << r.body;
+  const std::string mcs = "/apis/moco.cybozu.com/v1beta2/namespaces/default/mysqlclusters";
+  bool served = false;
+  for (int i = 0; i < 300 && !served; ++i) {
+    served = srv_->Call("GET", mcs).code == 200;
+    if (!served)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(served);
+  json::value mc = json::parse(R"J({"apiVersion":"moco.cybozu.com/v1beta2","kind":"MySQLCluster",
+    "metadata":{"name":"test"},
+    "spec":{"replicas":3,
+      "podTemplate":{"metadata":{"labels":{"app":"db"}},
+        "spec":{"containers":[{"name":"mysqld","image":"mysql:8.4",
+          "ports":[{"containerPort":3306}],"resources":{"limits":{"cpu":"500m","memory":"1Gi"}}}],
+          "securityContext":{"fsGroup":10000}}},
+      "volumeClaimTemplates":[{"metadata":{"name":"mysql-data"},
+        "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}})J");
+  r = srv_->Call("POST", mcs, mc);
+  ASSERT_EQ(r.code, 201) << r.body;
+  EXPECT_EQ(r.json.at("spec").at("maxDelaySeconds"), 60);
+  EXPECT_EQ(r.json.at("spec")
+                .at("podTemplate")
+                .at("spec")
+                .at("containers")
+                .at(0)
+                .at("ports")
+                .at(0)
+                .at("protocol"),
+            "TCP");
+  // Preserved unknown fields under the pod spec.
+  EXPECT_EQ(r.json.at("spec").at("podTemplate").at("spec").at("securityContext").at("fsGroup"),
+            10000);
+  // Invalid quantities, duplicate containers, an empty claim list, a bad status condition.
+  json::value bad = mc;
+  json::object& bspec = bad.as_object()["metadata"].as_object();
+  bspec["name"] = "bad";
+  json::array& containers = bad.as_object()["spec"]
+                                .as_object()["podTemplate"]
+                                .as_object()["spec"]
+                                .as_object()["containers"]
+                                .as_array();
+  containers[0].as_object()["resources"].as_object()["limits"].as_object()["cpu"] = "lots";
+  containers.push_back(json::object{{"name", "mysqld"}});
+  bad.as_object()["spec"].as_object()["volumeClaimTemplates"] = json::array();
+  r = srv_->Call("POST", mcs, bad);
+  ASSERT_EQ(r.code, 422) << r.body;
+  std::set<std::string> fields;
+  for (const auto& c : r.json.at("details").at("causes").as_array()) {
+    fields.insert(Str(c, {"field"}));
+  }
+  EXPECT_TRUE(fields.count("spec.podTemplate.spec.containers[0].resources.limits.cpu")) << r.body;
+  EXPECT_TRUE(fields.count("spec.podTemplate.spec.containers[1]")) << r.body;
+  EXPECT_TRUE(fields.count("spec.volumeClaimTemplates")) << r.body;
+  // Status with MOCO's conditions, shown in the printer columns.
+  r = srv_->Call("PATCH", mcs + "/test/status",
+                 std::string(R"({"status":{"currentPrimaryIndex":0,"syncedReplicas":3,
+                     "errantReplicas":0,"conditions":[
+                     {"type":"Available","status":"True","lastTransitionTime":"2026-01-01T00:00:00Z"},
+                     {"type":"Healthy","status":"False","lastTransitionTime":"2026-01-01T00:00:00Z"}]}})"),
+                 "application/merge-patch+json");
+  ASSERT_EQ(r.code, 200) << r.body;
+  auto t = srv_->Call("GET", mcs, "", "application/json",
+                      "application/json;as=Table;v=v1;g=meta.k8s.io");
+  ASSERT_EQ(t.code, 200);
+  const auto& cells = t.json.at("rows").at(0).at("cells").as_array();
+  ASSERT_EQ(cells.size(), 7u);
+  EXPECT_EQ(cells[1], "True");
+  EXPECT_EQ(cells[2], "False");
+  EXPECT_EQ(cells[3], 0);
+  EXPECT_EQ(cells[4], 3);
+  EXPECT_TRUE(cells[6].is_null());
 }
 
 TEST(CrdRestartTest, CustomResourcesSurviveRestart) {

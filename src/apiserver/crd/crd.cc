@@ -413,8 +413,8 @@ ResourceInfo MakeCrdInfo() {
   r.prepare_create_fn = [](json::object& obj, std::chrono::system_clock::time_point) {
     // kube's strategy: status starts with the storage version recorded and names unaccepted;
     // the server's controller sets conditions and acceptedNames.
-    json::object status{{"conditions", json::array()},
-                        {"acceptedNames", json::object{{"plural", ""}, {"kind", ""}}},
+    // (conditions is omitempty in kube's type: absent until the controller sets them.)
+    json::object status{{"acceptedNames", json::object{{"plural", ""}, {"kind", ""}}},
                         {"storedVersions", json::array()}};
     std::string sv = StorageVersion(obj);
     if (!sv.empty())

@@ -844,8 +844,16 @@ void Structural(const json::object& s, const std::string& path, bool root, bool 
         std::string sp = path + "." + comb + "[" + std::to_string(i) + "]";
         for (const char* f : {"type", "default", "nullable", "x-kubernetes-preserve-unknown-fields",
                               "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string"}) {
-          if (sub.contains(f))
-            forbidden(sp + "." + f, "must be empty to be structural");
+          if (!sub.contains(f))
+            continue;
+          // kube's one exception: int-or-string fields may spell out
+          // anyOf/allOf [{type: integer}, {type: string}] (what controller-gen emits).
+          std::string_view t = api::GetString(sub, "type");
+          if (std::string_view(f) == "type" && int_or_string && std::string_view(comb) != "oneOf" &&
+              (t == "integer" || t == "string")) {
+            continue;
+          }
+          forbidden(sp + "." + f, "must be empty to be structural");
         }
         Structural(sub, sp, false, true, out);
       }

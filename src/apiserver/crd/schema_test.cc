@@ -241,6 +241,28 @@ TEST(StructuralTest, ReportsKubeFieldPaths) {
   EXPECT_TRUE(out.empty()) << Describe(out);
 }
 
+TEST(StructuralTest, IntOrStringMayListIntegerAndStringInAnyOf) {
+  std::vector<StatusCause> out;
+  ValidateStructural(J(R"({"type":"object","properties":{"q":{
+      "anyOf":[{"type":"integer"},{"type":"string"}],"x-kubernetes-int-or-string":true,
+      "pattern":"^[0-9]+(m|Mi|Gi)?$"}}})"),
+                     "s", out);
+  EXPECT_TRUE(out.empty()) << Describe(out);
+  out.clear();
+  ValidateStructural(J(R"({"type":"object","properties":{"q":{"type":"object",
+      "anyOf":[{"type":"integer"}]}}})"),
+                     "s", out);
+  ASSERT_EQ(out.size(), 1u) << Describe(out);
+  EXPECT_EQ(out[0].field, "s.properties[q].anyOf[0].type");
+  // Values: anyOf plus the pattern on strings.
+  json::object schema = J(R"({"type":"object","properties":{"q":{
+      "anyOf":[{"type":"integer"},{"type":"string"}],"x-kubernetes-int-or-string":true,
+      "pattern":"^[0-9]+(m|Mi|Gi)?$"}}})");
+  EXPECT_TRUE(ValidateObject(J(R"({"q":"500m"})"), schema).empty());
+  EXPECT_TRUE(ValidateObject(J(R"({"q":2})"), schema).empty());
+  EXPECT_EQ(ValidateObject(J(R"({"q":"lots"})"), schema).size(), 1u);
+}
+
 TEST(CelTest, CollectsRules) {
   std::vector<std::string> rules;
   CollectCelRules(
