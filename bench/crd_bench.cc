@@ -90,7 +90,9 @@ int Main(int argc, char** argv) {
     auto start = Steady::now();
     auto r = (*writer)->RoundTrip(create);
     if (!r.ok() || r->code != 201) {
-      std::fprintf(stderr, "create %d failed\n", i);
+      std::fprintf(stderr, "create %d failed: %s\n", i,
+                   r.ok() ? (std::to_string(r->code) + " " + r->body).c_str()
+                          : r.status().ToString().c_str());
       return 1;
     }
     int polls = 0;

@@ -234,7 +234,8 @@ std::vector<StatusCause> ValidateCrdImpl(const json::object& crd, const json::ob
   std::string_view group = api::GetString(*spec, "group");
   const json::object* names = api::GetObject(*spec, "names");
   std::string_view plural = names ? api::GetString(*names, "plural") : "";
-  std::string_view name = api::GetStringPath(crd, {"metadata", "name"});
+  const json::object* cmeta = api::GetObject(crd, "metadata");
+  std::string_view name = cmeta ? api::GetString(*cmeta, "name") : std::string_view();
   if (name != std::string(plural) + "." + std::string(group)) {
     out.push_back({"FieldValueInvalid",
                    "Invalid value: " + Quote(name) + ": must be spec.names.plural+\".\"+spec.group",

@@ -100,7 +100,8 @@ Result<json::value> ApplyScale(const ResourceEntry& e, const ResourceInfo::Scale
   json::value out = cur;
   json::object& o = out.get_object();
   SetPath(o, sp.spec_replicas, replicas);
-  std::string_view rv = api::GetStringPath(scale, {"metadata", "resourceVersion"});
+  const json::object* smeta = api::GetObject(scale, "metadata");
+  std::string_view rv = smeta ? api::GetString(*smeta, "resourceVersion") : std::string_view();
   if (!rv.empty())
     api::EnsureObject(o, "metadata")["resourceVersion"] = std::string(rv);
   (void)e;
