@@ -54,8 +54,8 @@ int Main(int argc, char** argv) {
   app.add_option("--poll-us", poll_us);
   CLI11_PARSE(app, argc, argv);
 
-  std::string dir = std::filesystem::temp_directory_path() /
-                    ("kcx-crd-bench-" + std::to_string(::getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("kcx-crd-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   apiserver::ApiServerOptions o;
   o.storage = storage;
@@ -84,8 +84,8 @@ int Main(int argc, char** argv) {
     create.body = CrdBody(i);
     create.bearer_token = srv.token();
     client::HttpRequest list;
-    list.target = "/apis/g" + std::to_string(i) + ".bench.example.com/v1/namespaces/default/things" +
-                  std::to_string(i);
+    list.target = "/apis/g" + std::to_string(i) +
+                  ".bench.example.com/v1/namespaces/default/things" + std::to_string(i);
     list.bearer_token = srv.token();
     auto start = Steady::now();
     auto r = (*writer)->RoundTrip(create);
@@ -99,7 +99,8 @@ int Main(int argc, char** argv) {
     for (;;) {
       ++polls;
       auto l = (*reader)->RoundTrip(list);
-      if (l.ok() && l->code == 200) break;
+      if (l.ok() && l->code == 200)
+        break;
       if (Steady::now() - start > std::chrono::seconds(10)) {
         std::fprintf(stderr, "CRD %d not served after 10 s\n", i);
         return 1;
@@ -114,8 +115,8 @@ int Main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   std::vector<double> sorted = ms;
   std::sort(sorted.begin(), sorted.end());
-  std::printf("storage=%s repeat=%d  median %.2f ms  max %.2f ms  min %.2f ms\n",
-              storage.c_str(), repeat, sorted[sorted.size() / 2], sorted.back(), sorted.front());
+  std::printf("storage=%s repeat=%d  median %.2f ms  max %.2f ms  min %.2f ms\n", storage.c_str(),
+              repeat, sorted[sorted.size() / 2], sorted.back(), sorted.front());
   return 0;
 }
 
