@@ -5,9 +5,12 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "api/json.h"
+#include "apiserver/crd/crd.h"
+#include "apiserver/crd_controller.h"
 #include "apiserver/gc/garbage_collector.h"
 #include "apiserver/http/server.h"
 #include "apiserver/pki/pki.h"
@@ -64,6 +67,7 @@ struct ApiServer::Impl {
   std::unique_ptr<Sequencer> seq;
   std::unique_ptr<ApiRegistry> registry;
   std::unique_ptr<RestHandler> handler;
+  std::unique_ptr<CrdController> crd_controller;
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<gc::GarbageCollector> gc;
   std::string kubeconfig;
@@ -84,6 +88,7 @@ struct ApiServer::Impl {
       if (stopping) break;
       l.unlock();
       for (const auto& e : registry->entries()) {
+        if (e->NeedsConversion()) continue;  // the storage version's entry covers the store
         ResourceEntry* ep = e.get();
         e->store->Bookmark([](const Watcher& w) { return w.allow_bookmarks; },
                            [ep](uint64_t rv) { return MakeBookmarkJson(*ep, rv); });
@@ -117,7 +122,7 @@ struct ApiServer::Impl {
       const std::string& ns = rec->name;
       size_t remaining = 0;
       for (const auto& e : registry->entries()) {
-        if (!e->info->namespaced) continue;
+        if (!e->info->namespaced || e->NeedsConversion()) continue;
         RecordFilter f;
         f.ns = ns;
         auto items = e->store->List(f, 0, "", 0);
@@ -206,32 +211,55 @@ Status ApiServer::Start() {
   m.seq = std::make_unique<Sequencer>(m.sink.get());
   m.registry = std::make_unique<ApiRegistry>(m.seq.get(), o.watch_history);
   for (const ResourceInfo& info : BuiltinResources()) m.registry->Add(&info);
+  ResourceEntry* crd_entry = m.registry->Add(&crd::CrdResourceInfo());
+
+  RestOptions ro;
+  ro.min_request_timeout_s = o.min_request_timeout_s;
+  m.handler = std::make_unique<RestHandler>(m.registry.get(), m.clock, ro);
+  m.crd_controller =
+      std::make_unique<CrdController>(m.registry.get(), m.handler.get(), crd_entry, m.clock);
 
   uint64_t max_rv = 0;
   if (m.backend) {
     size_t bad = 0;
-    auto loaded = m.backend->Load([&](StoredRecord&& r) {
+    // Custom resources need their CRD's entry, which exists only once the CRDs are loaded:
+    // records of unknown prefixes wait until every CRD has been registered.
+    std::vector<StoredRecord> deferred;
+    auto load_one = [&](StoredRecord&& r, bool may_defer) {
       ResourceEntry* e = m.registry->FindByStoragePrefix(r.key);
+      if (!e && may_defer) {
+        deferred.push_back(std::move(r));
+        return;
+      }
       auto v = api::ParseJson(r.value);
       if (!e || !v.ok() || !v->is_object()) {
         ++bad;
         return;
       }
+      if (e == crd_entry &&
+          api::GetStringPath(*v, {"metadata", "name"}).size() > 0) {
+        m.crd_controller->RegisterStored(v->get_object());
+      }
       auto rec = std::make_shared<Record>(PrepareRecord(*e, v->get_object()));
       rec->json = std::move(r.value);
       rec->rv = r.resource_version;
       e->store->LoadRecord(std::move(rec));
-    });
+    };
+    auto loaded = m.backend->Load([&](StoredRecord&& r) { load_one(std::move(r), true); });
     if (!loaded.ok()) return loaded.status();
+    for (auto& r : deferred) load_one(std::move(r), false);
     max_rv = *loaded;
     if (bad) log::Warn("storage: skipped {} unreadable records", bad);
   }
   m.seq->SetCurrent(max_rv);
-  for (const auto& e : m.registry->entries()) e->store->FinishLoad(max_rv);
+  {
+    // Versions of one custom resource share a store: finish each store once.
+    std::set<ResourceStore*> done;
+    for (const auto& e : m.registry->entries()) {
+      if (done.insert(e->store.get()).second) e->store->FinishLoad(max_rv);
+    }
+  }
 
-  RestOptions ro;
-  ro.min_request_timeout_s = o.min_request_timeout_s;
-  m.handler = std::make_unique<RestHandler>(m.registry.get(), m.clock, ro);
   m.handler->SetNamespaceTerminatingHook([this] {
     std::lock_guard l(impl_->mu);
     impl_->ns_dirty = true;
@@ -240,8 +268,13 @@ Status ApiServer::Start() {
 
   // The garbage collector watches every resource, and those added later (CRDs).
   m.gc = std::make_unique<gc::GarbageCollector>(m.handler.get(), m.clock);
-  for (const auto& e : m.registry->entries()) m.gc->AddResource(e.get());
+  // One watch per resource: a custom resource's versions share a store, so only the entry of
+  // its storage version is watched.
+  for (const auto& e : m.registry->entries()) {
+    if (!e->NeedsConversion()) m.gc->AddResource(e.get());
+  }
   m.registry->SetOnAdd([gc = m.gc.get()](ResourceEntry* e) { gc->AddResource(e); });
+  m.registry->SetOnRemove([gc = m.gc.get()](ResourceEntry* e) { gc->RemoveResource(e); });
   m.gc->Start();
 
   // The namespaces every cluster starts with.
@@ -272,6 +305,7 @@ Status ApiServer::Start() {
   // The handler needs the address for discovery; set it now that the port is known.
   m.handler->SetServerAddress(o.bind_address + ":" + std::to_string(m.server->port()));
 
+  m.crd_controller->Start();
   m.bookmark_thread = std::thread([this] { impl_->BookmarkLoop(); });
   m.ns_thread = std::thread([this] { impl_->NamespaceLoop(); });
   m.started = true;
@@ -295,6 +329,7 @@ void ApiServer::Stop() {
     m.stopping = true;
     m.cv.notify_all();
   }
+  m.crd_controller->Stop();
   for (const auto& e : m.registry->entries()) e->store->CloseAllWatchers("server shutting down");
   m.server->Stop();
   if (m.bookmark_thread.joinable()) m.bookmark_thread.join();

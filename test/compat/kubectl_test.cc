@@ -681,6 +681,8 @@ TEST_F(KubectlTest, ApiResources) {
       {"events", "ev", "events.k8s.io/v1", "true", "Event"},
       {"poddisruptionbudgets", "pdb", "policy/v1", "true", "PodDisruptionBudget"},
       {"storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"},
+      {"customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false",
+       "CustomResourceDefinition"},
   };
   EXPECT_EQ(rows, expected) << out;
 
@@ -699,7 +701,9 @@ TEST_F(KubectlTest, ApiResources) {
   }
 
   auto ns_only = Ok({"api-resources", "--namespaced=false", "-o", "name"});
-  EXPECT_EQ(ns_only, "namespaces\nnodes\npersistentvolumes\nstorageclasses.storage.k8s.io\n");
+  EXPECT_EQ(ns_only,
+            "namespaces\nnodes\npersistentvolumes\n"
+            "customresourcedefinitions.apiextensions.k8s.io\nstorageclasses.storage.k8s.io\n");
   auto versions = Ok({"api-versions"});
   for (const char* v : {"v1\n", "apps/v1\n", "policy/v1\n", "coordination.k8s.io/v1\n",
                         "storage.k8s.io/v1\n", "events.k8s.io/v1\n"}) {

@@ -107,6 +107,23 @@ struct ResourceInfo {
   // Custom resources: this version's openAPIV3Schema (structural), from which validation,
   // pruning, defaulting and the server-side-apply merge schema are derived. Null otherwise.
   std::shared_ptr<const boost::json::object> openapi_schema;
+  // Custom resources: removes fields the schema does not know (pruning) and returns their
+  // paths ("spec.foo") for fieldValidation (Strict: 400, Warn: Warning headers, Ignore).
+  // Runs after decode_fn on create/update/patch. May be empty.
+  std::function<std::vector<std::string>(boost::json::object& obj)> prune_fn;
+  // Warnings to send with a successful create/update (Warning: 299 headers), e.g. a CRD's
+  // x-kubernetes-validations rules that are not enforced. May be empty.
+  std::function<std::vector<std::string>(const boost::json::object& obj)> warnings_fn;
+  // The scale subresource (autoscaling/v1 Scale) of a custom resource: JSON paths such as
+  // ".spec.replicas". Absent when the type has no scale subresource.
+  // Delete strategy beyond finalizers: mutates the object before a delete decides whether to
+  // wait for finalizers (CRDs add customresourcecleanup.apiextensions.k8s.io and a Terminating
+  // condition, as kube's CRD REST Delete does). May be empty.
+  std::function<void(boost::json::object& obj)> prepare_delete_fn;
+  struct ScalePaths {
+    std::string spec_replicas, status_replicas, label_selector;
+  };
+  std::optional<ScalePaths> scale;
 };
 
 // All built-in types, in a stable order. The returned reference is valid forever.

@@ -1,6 +1,7 @@
 #include "apiserver/rest/object_util.h"
 
 #include "api/json.h"
+#include "apiserver/http/request.h"
 #include "api/label_selector.h"
 #include "api/validation.h"
 #include "common/strings.h"
@@ -47,6 +48,25 @@ Status InvalidError(const ResourceEntry& e, std::string_view name,
   d.group = e.info->group;
   d.kind = e.info->kind;
   return s;
+}
+
+std::string ConvertStoredJson(const ResourceEntry& e, const std::string& stored) {
+  auto v = api::ParseJson(stored);
+  if (!v.ok() || !v->is_object()) return stored;
+  boost::json::object& o = v->get_object();
+  if (api::GetString(o, "apiVersion") != e.storage_group_version) return stored;
+  o["apiVersion"] = e.group_version;
+  return boost::json::serialize(o);
+}
+
+Responder ConvertingResponder(const ResourceEntry& e, Responder r) {
+  if (!e.NeedsConversion()) return r;
+  return [&e, r = std::move(r)](Response resp) {
+    if (resp.code >= 200 && resp.code < 300 && !resp.body.empty()) {
+      resp.body = ConvertStoredJson(e, resp.body);
+    }
+    r(std::move(resp));
+  };
 }
 
 Record PrepareRecord(const ResourceEntry& e, const boost::json::object& obj) {

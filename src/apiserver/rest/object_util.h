@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "apiserver/http/request.h"
 #include "apiserver/rest/api_registry.h"
 #include "common/status.h"
 
@@ -24,6 +25,13 @@ Status ModifiedConflict(const ResourceEntry& e, std::string_view name);
 Record PrepareRecord(const ResourceEntry& e, const boost::json::object& obj);
 // Sets metadata.resourceVersion and serializes the object.
 std::string SerializeWithRv(boost::json::object& obj, uint64_t rv);
+
+// Conversion strategy None between served versions of a custom resource: the stored JSON with
+// apiVersion rewritten to the entry's version (only call when e.NeedsConversion()).
+std::string ConvertStoredJson(const ResourceEntry& e, const std::string& stored);
+// Wraps a responder so a 2xx object body carries the entry's apiVersion instead of the storage
+// version (identity when no conversion is needed).
+Responder ConvertingResponder(const ResourceEntry& e, Responder r);
 
 // What the client asked for in Accept.
 enum class OutputKind { kJson, kTable, kPartialMetadata, kUnacceptable };

@@ -118,7 +118,7 @@ class RestWatchStream : public WatchStream {
         out.push_back(kSuffix);
         continue;
       }
-      if (kind_ == OutputKind::kJson && it.rv == it.obj->rv) {
+      if (kind_ == OutputKind::kJson && it.rv == it.obj->rv && !e_->NeedsConversion()) {
         // Zero-copy: the frame aliases the stored record's JSON.
         out.push_back(prefix);
         out.push_back(std::shared_ptr<const std::string>(it.obj, &it.obj->json));
@@ -128,6 +128,7 @@ class RestWatchStream : public WatchStream {
       auto parsed = api::ParseJson(it.obj->json);
       if (!parsed.ok() || !parsed->is_object()) continue;
       json::object& obj = parsed->get_object();
+      if (e_->NeedsConversion()) obj["apiVersion"] = e_->group_version;
       if (it.rv != it.obj->rv) {
         api::EnsureObject(obj, "metadata")["resourceVersion"] = std::to_string(it.rv);
       }
@@ -197,13 +198,14 @@ void RestHandler::Get(const Request& req, const RequestScope& s, Responder& resp
   }
   Response resp;
   if (kind == OutputKind::kJson) {
-    resp.body = r->json;
+    resp.body = s.entry->NeedsConversion() ? ConvertStoredJson(*s.entry, r->json) : r->json;
   } else {
     auto v = api::ParseJson(r->json);
     if (!v.ok() || !v->is_object()) {
       respond(ErrorResponse(Internal("stored object is corrupt")));
       return;
     }
+    if (s.entry->NeedsConversion()) v->get_object()["apiVersion"] = s.entry->group_version;
     if (kind == OutputKind::kTable) {
       std::vector<json::object> one{v->get_object()};
       resp.body = json::serialize(MakeTable(*s.entry, one,
@@ -334,7 +336,11 @@ void RestHandler::List(const Request& req, const RequestScope& s, Responder& res
     b += "},\"items\":[";
     for (size_t i = 0; i < result->items.size(); ++i) {
       if (i) b += ',';
-      b += result->items[i]->json;
+      if (s.entry->NeedsConversion()) {
+        b += ConvertStoredJson(*s.entry, result->items[i]->json);
+      } else {
+        b += result->items[i]->json;
+      }
     }
     b += "]}";
   } else {
@@ -342,7 +348,9 @@ void RestHandler::List(const Request& req, const RequestScope& s, Responder& res
     objs.reserve(result->items.size());
     for (const auto& r : result->items) {
       auto v = api::ParseJson(r->json);
-      if (v.ok() && v->is_object()) objs.push_back(std::move(v->get_object()));
+      if (!v.ok() || !v->is_object()) continue;
+      if (s.entry->NeedsConversion()) v->get_object()["apiVersion"] = s.entry->group_version;
+      objs.push_back(std::move(v->get_object()));
     }
     if (kind == OutputKind::kTable) {
       resp.body = json::serialize(MakeTable(*s.entry, objs,

@@ -143,6 +143,11 @@ void RestHandler::HandleResource(Request& req, RequestScope& s, Responder& respo
   if (req.QueryBool("watch")) s.watch = true;
 
   if (!s.subresource.empty()) {
+    if (s.subresource == "scale" && info.scale && !s.name.empty() && !s.watch &&
+        !req.QueryBool("watch")) {
+      Scale(req, s, std::move(respond));
+      return;
+    }
     bool ok = (s.subresource == "status" && info.has_status) ||
               (s.subresource == "finalize" && info.group.empty() &&
                info.resource == "namespaces");
@@ -207,6 +212,13 @@ void RestHandler::Discovery(const Request& req, Responder& respond) {
         subs.push_back(json::object{{"subresource", "status"},
                                     {"responseKind", ResponseKind(i)},
                                     {"verbs", json::array{"get", "patch", "update"}}});
+      }
+      if (i.scale) {
+        subs.push_back(json::object{
+            {"subresource", "scale"},
+            {"responseKind",
+             json::object{{"group", "autoscaling"}, {"version", "v1"}, {"kind", "Scale"}}},
+            {"verbs", json::array{"get", "patch", "update"}}});
       }
       if (i.group.empty() && i.resource == "namespaces") {
         subs.push_back(json::object{{"subresource", "finalize"},
@@ -312,6 +324,15 @@ void RestHandler::Discovery(const Request& req, Responder& respond) {
                                        {"verbs", std::move(verbs)}});
     };
     if (i.has_status) sub("status", json::array{"get", "patch", "update"});
+    if (i.scale) {
+      resources.push_back(json::object{{"name", i.resource + "/scale"},
+                                       {"singularName", ""},
+                                       {"namespaced", i.namespaced},
+                                       {"group", "autoscaling"},
+                                       {"version", "v1"},
+                                       {"kind", "Scale"},
+                                       {"verbs", json::array{"get", "patch", "update"}}});
+    }
     if (i.group.empty() && i.resource == "namespaces") sub("finalize", json::array{"update"});
   }
   if (resources.empty()) {

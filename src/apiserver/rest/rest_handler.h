@@ -92,6 +92,8 @@ class RestHandler : public Handler {
   void Patch(Request& req, const RequestScope& s, Responder respond);
   void Delete(Request& req, const RequestScope& s, Responder respond);
   void DeleteCollection(Request& req, const RequestScope& s, Responder respond);
+  // The scale subresource of custom resources (scale_handlers.cc).
+  void Scale(Request& req, const RequestScope& s, Responder respond);
 
   // The shared update pipeline: read newest, mutate, finalize, write; retries races.
   // `user_rv`: a resourceVersion the client asked to be current ("" = unconditional).

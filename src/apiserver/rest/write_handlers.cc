@@ -338,6 +338,49 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
       });
 }
 
+// Custom resources: pruning of unknown fields under the request's fieldValidation
+// (kube: Strict → 400 "strict decoding error: ...", Warn (the default) → Warning headers,
+// Ignore → silent), plus the type's own warnings (warnings_fn). Appends to `warnings`.
+Status PruneAndWarn(const ResourceInfo& info, std::string_view field_validation,
+                    json::object& obj, std::vector<std::string>& warnings, bool decoded_body) {
+  if (info.prune_fn) {
+    std::vector<std::string> pruned = info.prune_fn(obj);
+    if (!pruned.empty() && field_validation == "Strict") {
+      // A decoded body (create, update) gets kube's decoder wording; a patch result does not.
+      std::string msg = decoded_body ? info.kind + " in version " + Quote(info.version) +
+                                           " cannot be handled as a " + info.kind + ": "
+                                     : "";
+      msg += "strict decoding error: ";
+      for (size_t i = 0; i < pruned.size(); ++i) {
+        msg += (i ? ", " : "") + std::string("unknown field ") + Quote(pruned[i]);
+      }
+      return BadRequest(msg);
+    }
+    if (field_validation != "Ignore") {
+      for (const auto& p : pruned) warnings.push_back("unknown field " + Quote(p));
+    }
+  }
+  if (info.warnings_fn) {
+    for (auto& w : info.warnings_fn(obj)) warnings.push_back(std::move(w));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ParseFieldValidation(const Request& req) {
+  std::string v(req.Query("fieldValidation"));
+  if (v.empty() || v == "Strict" || v == "Warn" || v == "Ignore") return v;
+  return BadRequest("fieldValidation: Unsupported value: " + Quote(v) +
+                    ": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+}
+
+// Adds `299 - "<text>"` Warning headers (kube's format) to the response.
+Responder WithWarnings(Responder respond, std::shared_ptr<std::vector<std::string>> warnings) {
+  return [respond = std::move(respond), warnings](Response r) {
+    for (const auto& w : *warnings) r.headers.emplace_back("Warning", "299 - " + Quote(w));
+    respond(std::move(r));
+  };
+}
+
 }  // namespace
 
 // -------------------------------------------------------------------------------------------
@@ -351,6 +394,17 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   json::object obj = std::move(*parsed);
   if (Status st = CheckTypeMeta(*e, obj); !st.ok()) return respond(ErrorResponse(st));
+  // Custom resources: unknown fields are pruned, or rejected/warned about per fieldValidation.
+  const ResourceInfo& info = *e->info;
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  if (info.prune_fn || info.warnings_fn) {
+    auto fv = ParseFieldValidation(req);
+    if (!fv.ok()) return respond(ErrorResponse(fv.status()));
+    if (Status st = PruneAndWarn(info, *fv, obj, *warnings, true); !st.ok()) {
+      return respond(ErrorResponse(st));
+    }
+    if (!warnings->empty()) respond = WithWarnings(std::move(respond), warnings);
+  }
   CreateObject(e, s, std::move(obj), *w, std::move(respond));
 }
 
@@ -398,6 +452,11 @@ void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::ob
   if (info.decode_fn) {
     if (auto err = info.decode_fn(obj)) return respond(ErrorResponse(BadRequest(*err)));
   }
+  if (e->terminating.load()) {
+    return respond(ErrorResponse(Status(
+        Reason::kMethodNotAllowed,
+        "create not allowed while custom resource definition is terminating")));
+  }
   if (info.default_fn) info.default_fn(obj);
   // Managed fields see the defaulted object, as in kube (defaults are applied when the body
   // is decoded): the creator owns the defaulted fields. An applied object already carries its
@@ -416,6 +475,11 @@ void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::ob
   if (info.default_fn) info.default_fn(obj);
 
   if (Status st = CheckNamespace(s); !st.ok()) return respond(ErrorResponse(st));
+  if (e->NeedsConversion()) {
+    // Conversion None: stored once in the storage version, served in the request's.
+    obj["apiVersion"] = e->storage_group_version;
+    respond = ConvertingResponder(*e, std::move(respond));
+  }
 
   CreateAttempt(e, s.ns, std::make_shared<json::object>(std::move(obj)), generate_name, name, 0,
                 w.dry_run, std::move(respond));
@@ -424,6 +488,32 @@ void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::ob
 // -------------------------------------------------------------------------------------------
 // update and patch
 
+namespace {
+
+// Custom resources: prunes the new object inside `mutate` (so retries re-prune) and attaches
+// the warnings to `respond`.
+Status WrapPruning(const ResourceInfo& info, const Request& req,
+                   std::function<Result<json::value>(const json::value&)>& mutate,
+                   Responder& respond, bool decoded_body) {
+  if (!info.prune_fn && !info.warnings_fn) return Status::Ok();
+  auto fv = ParseFieldValidation(req);
+  if (!fv.ok()) return fv.status();
+  auto warnings = std::make_shared<std::vector<std::string>>();
+  mutate = [inner = std::move(mutate), &info, mode = *fv, warnings,
+            decoded_body](const json::value& cur) -> Result<json::value> {
+    KCX_ASSIGN_OR_RETURN(json::value v, inner(cur));
+    warnings->clear();
+    if (json::object* o = v.if_object()) {
+      KCX_RETURN_IF_ERROR(PruneAndWarn(info, mode, *o, *warnings, decoded_body));
+    }
+    return v;
+  };
+  respond = WithWarnings(std::move(respond), warnings);
+  return Status::Ok();
+}
+
+}  // namespace
+
 void RestHandler::Update(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
   auto w = ParseWriteOptions(req, "UpdateOptions", false);
@@ -431,9 +521,12 @@ void RestHandler::Update(Request& req, const RequestScope& s, Responder respond)
   auto parsed = ParseBodyObject(req);
   if (!parsed.ok()) return respond(ErrorResponse(parsed.status()));
   auto body = std::make_shared<json::value>(std::move(*parsed));
-  RunUpdate(e, s.ns, s.name, s.subresource, *w,
-            [body](const json::value&) -> Result<json::value> { return *body; },
-            std::move(respond), 0);
+  std::function<Result<json::value>(const json::value&)> mutate =
+      [body](const json::value&) -> Result<json::value> { return *body; };
+  if (Status st = WrapPruning(*e->info, req, mutate, respond, true); !st.ok()) {
+    return respond(ErrorResponse(st));
+  }
+  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0);
 }
 
 void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) {
@@ -474,10 +567,14 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
     }
     if (Status st = CheckTypeMeta(*e, cfg); !st.ok()) return respond(ErrorResponse(st));
     w->apply_config = std::make_shared<const json::object>(std::move(cfg));
-    RunUpdate(
-        e, s.ns, s.name, s.subresource, *w,
-        [](const json::value& cur) -> Result<json::value> { return cur; }, std::move(respond),
-        0);
+    // For custom resources, the applied result is pruned (and checked for unknown fields)
+    // like any other write: RunUpdate passes it through `mutate`.
+    std::function<Result<json::value>(const json::value&)> identity =
+        [](const json::value& v) -> Result<json::value> { return v; };
+    if (Status st = WrapPruning(*e->info, req, identity, respond, true); !st.ok()) {
+      return respond(ErrorResponse(st));
+    }
+    RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(identity), std::move(respond), 0);
     return;
   }
   if (type == kStrategic && e->info->custom_resource) {
@@ -495,14 +592,16 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
   const api::PatchMeta* meta = type == kStrategic && s.subresource != "scale"
                                    ? api::BuiltinPatchMeta(e->info->group, e->info->kind)
                                    : nullptr;
-  RunUpdate(
-      e, s.ns, s.name, s.subresource, *w,
+  std::function<Result<json::value>(const json::value&)> mutate =
       [patch, type, meta](const json::value& cur) -> Result<json::value> {
-        if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
-        if (type == kStrategic) return api::ApplyStrategicMergePatch(cur, *patch, meta);
-        return api::ApplyMergePatch(cur, *patch);
-      },
-      std::move(respond), 0);
+    if (type == kJson) return api::ApplyJsonPatch(cur, *patch);
+    if (type == kStrategic) return api::ApplyStrategicMergePatch(cur, *patch, meta);
+    return api::ApplyMergePatch(cur, *patch);
+  };
+  if (Status st = WrapPruning(*e->info, req, mutate, respond, false); !st.ok()) {
+    return respond(ErrorResponse(st));
+  }
+  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0);
 }
 
 void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
@@ -536,8 +635,12 @@ void RestHandler::RunUpdate(
   if (!cur && w.apply && subresource.empty()) {
     // Apply creates a missing object. A create that loses a race with another create is
     // retried as an apply to the object that won.
-    auto created = api::ssa::ApplyConfig(**schema, nullptr, *w.apply_config, ctx, w.force);
-    if (!created.ok()) return respond(ErrorResponse(created.status()));
+    auto applied = api::ssa::ApplyConfig(**schema, nullptr, *w.apply_config, ctx, w.force);
+    if (!applied.ok()) return respond(ErrorResponse(applied.status()));
+    auto pruned = mutate(json::value(std::move(*applied)));
+    if (!pruned.ok()) return respond(ErrorResponse(pruned.status()));
+    if (!pruned->is_object()) return respond(ErrorResponse(Internal("apply produced no object")));
+    json::object* created = &pruned->get_object();
     std::string_view body_name = api::GetStringPath(*created, {"metadata", "name"});
     if (body_name != name) {
       return respond(ErrorResponse(BadRequest("the name of the object (" +
@@ -566,12 +669,17 @@ void RestHandler::RunUpdate(
   if (!oldv.ok() || !oldv->is_object()) {
     return respond(ErrorResponse(Internal("stored object is corrupt")));
   }
+  if (e->NeedsConversion()) {
+    // Conversion None: the client sees (and patches) the object in its version.
+    oldv->get_object()["apiVersion"] = e->group_version;
+    if (attempt == 0) respond = ConvertingResponder(*e, std::move(respond));
+  }
   const json::object& old = oldv->get_object();
   Result<json::value> nv = json::value();
   if (w.apply) {
     auto applied = api::ssa::ApplyConfig(**schema, &old, *w.apply_config, ctx, w.force);
     if (!applied.ok()) return respond(ErrorResponse(applied.status()));
-    nv = json::value(std::move(*applied));
+    nv = mutate(json::value(std::move(*applied)));
   } else {
     nv = mutate(*oldv);
   }
@@ -685,6 +793,7 @@ void RestHandler::RunUpdate(
     }
   }
   result["metadata"].get_object()["resourceVersion"] = std::to_string(cur->rv);
+  if (e->NeedsConversion()) result["apiVersion"] = e->storage_group_version;
 
   auto causes = ValidateObject(*e, result, &old);
   if (!causes.empty()) return respond(ErrorResponse(InvalidError(*e, name, std::move(causes))));
@@ -837,6 +946,9 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
   bool graceful = false;
   int64_t grace = 0;
   bool is_pod = e->info->group.empty() && e->info->resource == "pods";
+  // The type's delete strategy first (a CRD gets its cleanup finalizer), so that the
+  // finalizer logic below sees it.
+  if (e->info->prepare_delete_fn && !opts.dry_run) e->info->prepare_delete_fn(obj);
   bool already_deleting = !api::GetString(meta, "deletionTimestamp").empty();
   json::object marked = obj;  // the object as the update path writes it
   json::object& mmeta = marked["metadata"].as_object();
