@@ -63,6 +63,7 @@ struct ApiServer::Impl {
   std::unique_ptr<Sequencer> seq;
   std::unique_ptr<ApiRegistry> registry;
   std::unique_ptr<RestHandler> handler;
+  std::unique_ptr<admission::AdmissionChain> admission;  // drained before the handler goes
   std::unique_ptr<HttpServer> server;
   std::string kubeconfig;
 
@@ -230,6 +231,9 @@ Status ApiServer::Start() {
   RestOptions ro;
   ro.min_request_timeout_s = o.min_request_timeout_s;
   m.handler = std::make_unique<RestHandler>(m.registry.get(), m.clock, ro);
+  m.admission = std::make_unique<admission::AdmissionChain>(m.registry.get(),
+                                                            admission::NewHttpsCaller());
+  m.handler->SetAdmission(m.admission.get());
   m.handler->SetNamespaceTerminatingHook([this] {
     std::lock_guard l(impl_->mu);
     impl_->ns_dirty = true;
