@@ -225,7 +225,13 @@ struct HttpServer::Impl {
     http::response<http::string_body> res{static_cast<http::status>(r.code), version};
     res.set(http::field::content_type, r.content_type);
     res.set(http::field::cache_control, "no-cache, private");
-    for (auto& [k, v] : r.headers) res.set(k, v);
+    for (auto& [k, v] : r.headers) {
+      if (k == "Warning") {
+        res.insert(k, v);  // one header per warning, as kube-apiserver sends them
+      } else {
+        res.set(k, v);
+      }
+    }
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
