@@ -34,7 +34,8 @@ struct TestWebhookServer::Impl {
     int fd = sock.native_handle();
     {
       std::lock_guard l(mu);
-      if (stopping) return;
+      if (stopping)
+        return;
       open_fds.push_back(fd);
     }
     beast::error_code ec;
@@ -44,7 +45,8 @@ struct TestWebhookServer::Impl {
     while (!ec) {
       http::request<http::string_body> req;
       http::read(stream, buf, req, ec);
-      if (ec) break;
+      if (ec)
+        break;
       http::response<http::string_body> res{http::status::ok, req.version()};
       res.set(http::field::content_type, "application/json");
       res.keep_alive(req.keep_alive());
@@ -69,7 +71,8 @@ struct TestWebhookServer::Impl {
       }
       res.prepare_payload();
       http::write(stream, res, ec);
-      if (!req.keep_alive()) break;
+      if (!req.keep_alive())
+        break;
     }
     std::lock_guard l(mu);
     std::erase(open_fds, fd);
@@ -96,10 +99,13 @@ std::unique_ptr<TestWebhookServer> TestWebhookServer::Start(const std::string& c
       beast::error_code ec;
       tcp::socket sock(m.ioc);
       m.acceptor.accept(sock, ec);
-      if (m.stopping) return;
-      if (ec) continue;
+      if (m.stopping)
+        return;
+      if (ec)
+        continue;
       std::lock_guard l(m.mu);
-      m.conn_threads.emplace_back([&m, sock = std::move(sock)]() mutable { m.Serve(std::move(sock)); });
+      m.conn_threads.emplace_back(
+          [&m, sock = std::move(sock)]() mutable { m.Serve(std::move(sock)); });
     }
   });
   return s;
@@ -112,7 +118,8 @@ TestWebhookServer::~TestWebhookServer() {
   ::shutdown(m.acceptor.native_handle(), SHUT_RDWR);
   {
     std::lock_guard l(m.mu);
-    for (int fd : m.open_fds) ::shutdown(fd, SHUT_RDWR);
+    for (int fd : m.open_fds)
+      ::shutdown(fd, SHUT_RDWR);
   }
   m.accept_thread.join();
   std::vector<std::thread> threads;
@@ -120,7 +127,8 @@ TestWebhookServer::~TestWebhookServer() {
     std::lock_guard l(m.mu);
     threads = std::move(m.conn_threads);
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   beast::error_code ec;
   m.acceptor.close(ec);
 }
@@ -139,7 +147,8 @@ json::object Allow() { return json::object{{"allowed", true}}; }
 
 json::object Deny(int code, const std::string& message, const std::string& reason) {
   json::object st{{"code", code}, {"message", message}};
-  if (!reason.empty()) st["reason"] = reason;
+  if (!reason.empty())
+    st["reason"] = reason;
   return json::object{{"allowed", false}, {"status", std::move(st)}};
 }
 

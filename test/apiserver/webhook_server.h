@@ -7,8 +7,8 @@
 // Threading: one thread accepts; each connection is served on its own thread (keep-alive).
 // The handler runs on those threads, possibly concurrently.
 
-#include <boost/json.hpp>
 #include <atomic>
+#include <boost/json.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,8 +22,8 @@ class TestWebhookServer {
  public:
   // Receives the review's `request` and the request path; returns the review's `response`
   // without uid (the server copies the request's uid and apiVersion).
-  using Handler =
-      std::function<boost::json::object(const boost::json::object& request, const std::string& path)>;
+  using Handler = std::function<boost::json::object(const boost::json::object& request,
+                                                    const std::string& path)>;
 
   // Starts serving with the PEM certificate chain and key. Aborts the test on failure.
   static std::unique_ptr<TestWebhookServer> Start(const std::string& cert_pem,

@@ -24,7 +24,8 @@ std::string Str(const json::value& v, std::initializer_list<std::string_view> pa
 
 json::value ConfigMap(const std::string& name, json::object labels = {}) {
   json::object meta{{"name", name}};
-  if (!labels.empty()) meta["labels"] = std::move(labels);
+  if (!labels.empty())
+    meta["labels"] = std::move(labels);
   return json::object{{"apiVersion", "v1"},
                       {"kind", "ConfigMap"},
                       {"metadata", std::move(meta)},
@@ -43,13 +44,15 @@ json::object Rule(json::array ops, json::array resources, json::array groups = {
 json::object Hook(const std::string& name, const std::string& url, const std::string& ca_pem,
                   json::array rules, json::object extra = {}) {
   json::object cc{{"url", url}};
-  if (!ca_pem.empty()) cc["caBundle"] = Base64Encode(ca_pem);
+  if (!ca_pem.empty())
+    cc["caBundle"] = Base64Encode(ca_pem);
   json::object h{{"name", name},
                  {"clientConfig", std::move(cc)},
                  {"rules", std::move(rules)},
                  {"sideEffects", "None"},
                  {"admissionReviewVersions", json::array{"v1"}}};
-  for (auto& kv : extra) h[kv.key()] = kv.value();
+  for (auto& kv : extra)
+    h[kv.key()] = kv.value();
   return h;
 }
 
@@ -73,9 +76,9 @@ class WebhookTest : public ::testing::Test {
   // Registers a configuration and waits until it is visible to writes (the chain reads the
   // committed state; memory storage commits before the response).
   void Register(bool mutating, const std::string& name, json::array hooks) {
-    std::string path = std::string("/apis/admissionregistration.k8s.io/v1/") +
-                       (mutating ? "mutatingwebhookconfigurations"
-                                 : "validatingwebhookconfigurations");
+    std::string path =
+        std::string("/apis/admissionregistration.k8s.io/v1/") +
+        (mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations");
     auto r = Call("POST", path, Config(mutating, name, std::move(hooks)));
     ASSERT_EQ(r.code, 201) << r.body;
   }
@@ -103,10 +106,12 @@ class WebhookTest : public ::testing::Test {
 };
 
 TEST_F(WebhookTest, ConfigurationDefaultsAndValidation) {
-  Register(false, "v", {Hook("check.kcx.test", "https://127.0.0.1:1/x", "",
-                             {Rule({"CREATE"}, {"configmaps"})})});
-  auto got = Call("GET", "/apis/admissionregistration.k8s.io/v1/"
-                               "validatingwebhookconfigurations/v");
+  Register(
+      false, "v",
+      {Hook("check.kcx.test", "https://127.0.0.1:1/x", "", {Rule({"CREATE"}, {"configmaps"})})});
+  auto got = Call("GET",
+                  "/apis/admissionregistration.k8s.io/v1/"
+                  "validatingwebhookconfigurations/v");
   ASSERT_EQ(got.code, 200);
   const json::value& h = got.json.at("webhooks").at(0);
   EXPECT_EQ(h.at("failurePolicy"), "Fail");
@@ -120,7 +125,7 @@ TEST_F(WebhookTest, ConfigurationDefaultsAndValidation) {
   bad.erase("sideEffects");
   bad.erase("admissionReviewVersions");
   auto r = Call("POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-                      Config(true, "bad", {bad}));
+                Config(true, "bad", {bad}));
   ASSERT_EQ(r.code, 422) << r.body;
   std::string msg = Str(r.json, {"message"});
   EXPECT_NE(msg.find("\"bad\" is invalid"), std::string::npos) << msg;
@@ -149,8 +154,9 @@ TEST_F(WebhookTest, MutatingWebhookAddsLabelWithJsonPatch) {
     return AllowWithPatch(
         {json::object{{"op", "add"}, {"path", "/metadata/labels"}, {"value", {{"added", "yes"}}}}});
   });
-  Register(true, "m", {Hook("label.kcx.test", hook->Url("/mutate"), pki_.ca_cert_pem,
-                            {Rule({"CREATE"}, {"configmaps"})})});
+  Register(true, "m",
+           {Hook("label.kcx.test", hook->Url("/mutate"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})})});
   auto r = Call("POST", cms_, ConfigMap("one"));
   ASSERT_EQ(r.code, 201) << r.body;
   EXPECT_EQ(Str(r.json, {"metadata", "labels", "added"}), "yes");
@@ -180,8 +186,7 @@ TEST_F(WebhookTest, MutatingWebhookAddsLabelWithJsonPatch) {
   EXPECT_EQ(Str(q, {"options", "apiVersion"}), "meta.k8s.io/v1");
 
   // Not called for operations its rules do not name.
-  auto u = Call("PATCH", cms_ + "/one", R"({"data":{"k":"w"}})",
-                      "application/merge-patch+json");
+  auto u = Call("PATCH", cms_ + "/one", R"({"data":{"k":"w"}})", "application/merge-patch+json");
   EXPECT_EQ(u.code, 200) << u.body;
   EXPECT_EQ(hook->Count(), 1u);
 }
@@ -193,8 +198,9 @@ TEST_F(WebhookTest, ValidatingWebhookDenialIsTheClientsError) {
     }
     return Allow();
   });
-  Register(false, "v", {Hook("deny.kcx.test", hook->Url("/validate"), pki_.ca_cert_pem,
-                             {Rule({"CREATE", "UPDATE"}, {"configmaps"})})});
+  Register(false, "v",
+           {Hook("deny.kcx.test", hook->Url("/validate"), pki_.ca_cert_pem,
+                 {Rule({"CREATE", "UPDATE"}, {"configmaps"})})});
   json::value cm = ConfigMap("bad");
   cm.at("data").at("k") = "forbidden";
   auto r = Call("POST", cms_, cm);
@@ -211,7 +217,7 @@ TEST_F(WebhookTest, ValidatingWebhookDenialIsTheClientsError) {
   // An allowed create, then a denied update: the object keeps its stored value.
   ASSERT_EQ(Call("POST", cms_, ConfigMap("good")).code, 201);
   auto u = Call("PATCH", cms_ + "/good", R"({"data":{"k":"forbidden"}})",
-                      "application/merge-patch+json");
+                "application/merge-patch+json");
   EXPECT_EQ(u.code, 403) << u.body;
   EXPECT_EQ(Str(Call("GET", cms_ + "/good").json, {"data", "k"}), "v");
   auto reviews = hook->Reviews();
@@ -225,10 +231,10 @@ TEST_F(WebhookTest, ValidatingWebhookDenialIsTheClientsError) {
   auto hook2 = StartHook([](const json::object&, const std::string&) {
     return json::object{{"allowed", false}};
   });
-  Register(false, "w", {Hook("silent.kcx.test", hook2->Url("/"), pki_.ca_cert_pem,
-                             {Rule({"CREATE"}, {"secrets"})})});
-  auto s = Call("POST", "/api/v1/namespaces/default/secrets",
-                      R"({"metadata":{"name":"s"}})");
+  Register(false, "w",
+           {Hook("silent.kcx.test", hook2->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"secrets"})})});
+  auto s = Call("POST", "/api/v1/namespaces/default/secrets", R"({"metadata":{"name":"s"}})");
   ASSERT_EQ(s.code, 400) << s.body;
   EXPECT_EQ(Str(s.json, {"message"}),
             "admission webhook \"silent.kcx.test\" denied the request without explanation");
@@ -236,11 +242,13 @@ TEST_F(WebhookTest, ValidatingWebhookDenialIsTheClientsError) {
 
 TEST_F(WebhookTest, DeleteIsAdmittedWithOldObject) {
   auto hook = StartHook([](const json::object& req, const std::string&) {
-    if (req.at("operation") == "DELETE") return Deny(422, "keep it");
+    if (req.at("operation") == "DELETE")
+      return Deny(422, "keep it");
     return Allow();
   });
-  Register(false, "v", {Hook("nodelete.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                             {Rule({"DELETE"}, {"configmaps"})})});
+  Register(false, "v",
+           {Hook("nodelete.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"DELETE"}, {"configmaps"})})});
   ASSERT_EQ(Call("POST", cms_, ConfigMap("keep")).code, 201);
   auto d = Call("DELETE", cms_ + "/keep");
   ASSERT_EQ(d.code, 422) << d.body;
@@ -262,16 +270,18 @@ TEST_F(WebhookTest, FailurePolicyWithTheWebhookDown) {
     dead_port = tmp->port();
   }
   std::string url = "https://127.0.0.1:" + std::to_string(dead_port) + "/down";
-  Register(false, "fail", {Hook("fail.kcx.test", url, pki_.ca_cert_pem,
-                                {Rule({"CREATE"}, {"configmaps"})})});
-  Register(false, "ignore", {Hook("ignore.kcx.test", url, pki_.ca_cert_pem,
-                                  {Rule({"CREATE"}, {"secrets"})},
-                                  {{"failurePolicy", "Ignore"}})});
+  Register(false, "fail",
+           {Hook("fail.kcx.test", url, pki_.ca_cert_pem, {Rule({"CREATE"}, {"configmaps"})})});
+  Register(false, "ignore",
+           {Hook("ignore.kcx.test", url, pki_.ca_cert_pem, {Rule({"CREATE"}, {"secrets"})},
+                 {{"failurePolicy", "Ignore"}})});
   auto r = Call("POST", cms_, ConfigMap("x"));
   ASSERT_EQ(r.code, 500) << r.body;
   EXPECT_EQ(r.json.at("reason"), "InternalError");
-  std::string prefix = "Internal error occurred: failed calling webhook \"fail.kcx.test\": "
-                       "failed to call webhook: Post \"" + url + "?timeout=10s\": ";
+  std::string prefix =
+      "Internal error occurred: failed calling webhook \"fail.kcx.test\": "
+      "failed to call webhook: Post \"" +
+      url + "?timeout=10s\": ";
   EXPECT_EQ(Str(r.json, {"message"}).substr(0, prefix.size()), prefix) << r.body;
   EXPECT_EQ(Call("GET", cms_ + "/x").code, 404);
 
@@ -284,15 +294,17 @@ TEST_F(WebhookTest, TimeoutSeconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));
     return Allow();
   });
-  Register(false, "slow", {Hook("slow.kcx.test", hook->Url("/slow"), pki_.ca_cert_pem,
-                                {Rule({"CREATE"}, {"configmaps"})}, {{"timeoutSeconds", 1}})});
+  Register(false, "slow",
+           {Hook("slow.kcx.test", hook->Url("/slow"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})}, {{"timeoutSeconds", 1}})});
   auto t0 = std::chrono::steady_clock::now();
   auto r = Call("POST", cms_, ConfigMap("late"));
   auto took = std::chrono::steady_clock::now() - t0;
   ASSERT_EQ(r.code, 500) << r.body;
   EXPECT_EQ(Str(r.json, {"message"}),
             "Internal error occurred: failed calling webhook \"slow.kcx.test\": failed to call "
-            "webhook: Post \"" + hook->Url("/slow") + "?timeout=1s\": context deadline exceeded");
+            "webhook: Post \"" +
+                hook->Url("/slow") + "?timeout=1s\": context deadline exceeded");
   EXPECT_GE(took, std::chrono::milliseconds(900));
   EXPECT_LT(took, std::chrono::milliseconds(2000));
   // The server's io threads stayed free while the webhook call waited.
@@ -303,8 +315,9 @@ TEST_F(WebhookTest, SlowWebhookDoesNotBlockOtherRequests) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     return Allow();
   });
-  Register(false, "slow", {Hook("slow.kcx.test", hook->Url("/slow"), pki_.ca_cert_pem,
-                                {Rule({"CREATE"}, {"configmaps"})})});
+  Register(false, "slow",
+           {Hook("slow.kcx.test", hook->Url("/slow"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})})});
   // Occupy more webhook calls than the server has io threads, then read on another connection.
   std::vector<std::thread> writers;
   for (int i = 0; i < 4; ++i) {
@@ -325,28 +338,28 @@ TEST_F(WebhookTest, SlowWebhookDoesNotBlockOtherRequests) {
   auto got = Call("GET", "/api/v1/namespaces/default");
   EXPECT_EQ(got.code, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(700));
-  for (auto& t : writers) t.join();
+  for (auto& t : writers)
+    t.join();
 }
 
 TEST_F(WebhookTest, NamespaceAndObjectSelectors) {
-  auto hook = StartHook([](const json::object&, const std::string&) {
-    return Deny(400, "selected");
-  });
-  ASSERT_EQ(Call("POST", "/api/v1/namespaces",
-                       R"({"metadata":{"name":"team-a","labels":{"team":"a"}}})")
-                .code,
-            201);
-  Register(false, "ns", {Hook("ns.kcx.test", hook->Url("/ns"), pki_.ca_cert_pem,
-                              {Rule({"CREATE"}, {"configmaps"})},
-                              {{"namespaceSelector",
-                                {{"matchLabels", {{"team", "a"}}}}}})});
-  Register(false, "obj", {Hook("obj.kcx.test", hook->Url("/obj"), pki_.ca_cert_pem,
-                               {Rule({"CREATE", "UPDATE"}, {"secrets"})},
-                               {{"objectSelector",
-                                 {{"matchExpressions",
-                                   json::array{{{"key", "guard"},
-                                                {"operator", "In"},
-                                                {"values", json::array{"on"}}}}}}}})});
+  auto hook =
+      StartHook([](const json::object&, const std::string&) { return Deny(400, "selected"); });
+  ASSERT_EQ(
+      Call("POST", "/api/v1/namespaces", R"({"metadata":{"name":"team-a","labels":{"team":"a"}}})")
+          .code,
+      201);
+  Register(
+      false, "ns",
+      {Hook("ns.kcx.test", hook->Url("/ns"), pki_.ca_cert_pem, {Rule({"CREATE"}, {"configmaps"})},
+            {{"namespaceSelector", {{"matchLabels", {{"team", "a"}}}}}})});
+  Register(false, "obj",
+           {Hook("obj.kcx.test", hook->Url("/obj"), pki_.ca_cert_pem,
+                 {Rule({"CREATE", "UPDATE"}, {"secrets"})},
+                 {{"objectSelector",
+                   {{"matchExpressions", json::array{{{"key", "guard"},
+                                                      {"operator", "In"},
+                                                      {"values", json::array{"on"}}}}}}}})});
   auto a = Call("POST", "/api/v1/namespaces/team-a/configmaps", ConfigMap("c"));
   EXPECT_EQ(a.code, 400) << a.body;
   EXPECT_EQ(Str(a.json, {"message"}),
@@ -358,15 +371,15 @@ TEST_F(WebhookTest, NamespaceAndObjectSelectors) {
   EXPECT_EQ(guarded.code, 400) << guarded.body;
   EXPECT_EQ(Call("POST", secrets, R"({"metadata":{"name":"u"}})").code, 201);
   // An update matches on the old object's labels too (removing the label is still checked).
-  ASSERT_EQ(Call("POST", secrets, R"({"metadata":{"name":"o","labels":{"guard":"off"}}})")
-                .code,
+  ASSERT_EQ(Call("POST", secrets, R"({"metadata":{"name":"o","labels":{"guard":"off"}}})").code,
             201);
   EXPECT_EQ(Call("PATCH", secrets + "/o", R"({"metadata":{"labels":{"guard":"on"}}})",
-                       "application/merge-patch+json")
+                 "application/merge-patch+json")
                 .code,
             400);
   std::vector<std::string> paths;
-  for (const auto& r : hook->Reviews()) paths.push_back(Str(r, {"name"}));
+  for (const auto& r : hook->Reviews())
+    paths.push_back(Str(r, {"name"}));
   EXPECT_EQ(paths, (std::vector<std::string>{"c", "g", "o"}));
 }
 
@@ -374,8 +387,9 @@ TEST_F(WebhookTest, WrongCaBundleFailsTls) {
   auto hook = StartHook([](const json::object&, const std::string&) { return Allow(); });
   auto other = apiserver::GeneratePki({"127.0.0.1"});
   ASSERT_TRUE(other.ok());
-  Register(false, "tls", {Hook("tls.kcx.test", hook->Url("/"), other->ca_cert_pem,
-                               {Rule({"CREATE"}, {"configmaps"})})});
+  Register(false, "tls",
+           {Hook("tls.kcx.test", hook->Url("/"), other->ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})})});
   auto r = Call("POST", cms_, ConfigMap("x"));
   ASSERT_EQ(r.code, 500) << r.body;
   EXPECT_NE(Str(r.json, {"message"}).find("certificate verify failed"), std::string::npos)
@@ -391,21 +405,23 @@ TEST_F(WebhookTest, ServiceReferenceResolvesThroughEndpointsAndChecksTheServiceN
   // The certificate names hooks.default.svc (see SetUp), not other.default.svc.
   for (const char* name : {"hooks", "other"}) {
     std::string n = name;
-    ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/services",
-                         R"({"metadata":{"name":")" + n +
-                             R"("},"spec":{"ports":[{"name":"https","port":443,"targetPort":)" +
-                             port + "}]}}")
-                  .code,
-              201);
-    ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/endpoints",
-                         R"({"metadata":{"name":")" + n +
-                             R"("},"subsets":[{"addresses":[{"ip":"127.0.0.1"}],"ports":[{"name":"https","port":)" +
-                             port + "}]}]}")
-                  .code,
-              201);
+    ASSERT_EQ(
+        Call("POST", "/api/v1/namespaces/default/services",
+             R"({"metadata":{"name":")" + n +
+                 R"("},"spec":{"ports":[{"name":"https","port":443,"targetPort":)" + port + "}]}}")
+            .code,
+        201);
+    ASSERT_EQ(
+        Call(
+            "POST", "/api/v1/namespaces/default/endpoints",
+            R"({"metadata":{"name":")" + n +
+                R"("},"subsets":[{"addresses":[{"ip":"127.0.0.1"}],"ports":[{"name":"https","port":)" +
+                port + "}]}]}")
+            .code,
+        201);
   }
   ASSERT_EQ(Call("POST", "/api/v1/namespaces/default/services",
-                       R"({"metadata":{"name":"empty"},"spec":{"ports":[{"port":443}]}})")
+                 R"({"metadata":{"name":"empty"},"spec":{"ports":[{"port":443}]}})")
                 .code,
             201);
   auto svc_hook = [&](const std::string& name, const std::string& svc, json::array res) {
@@ -415,9 +431,10 @@ TEST_F(WebhookTest, ServiceReferenceResolvesThroughEndpointsAndChecksTheServiceN
         json::object{{"namespace", "default"}, {"name", svc}, {"path", "/svc"}};
     return h;
   };
-  Register(false, "svc", {svc_hook("svc.kcx.test", "hooks", {"configmaps"}),
-                          svc_hook("other.kcx.test", "other", {"secrets"}),
-                          svc_hook("empty.kcx.test", "empty", {"serviceaccounts"})});
+  Register(false, "svc",
+           {svc_hook("svc.kcx.test", "hooks", {"configmaps"}),
+            svc_hook("other.kcx.test", "other", {"secrets"}),
+            svc_hook("empty.kcx.test", "empty", {"serviceaccounts"})});
   auto r = Call("POST", cms_, ConfigMap("x"));
   EXPECT_EQ(r.code, 400) << r.body;
   EXPECT_EQ(Str(r.json, {"message"}),
@@ -430,8 +447,8 @@ TEST_F(WebhookTest, ServiceReferenceResolvesThroughEndpointsAndChecksTheServiceN
       << msg;
   EXPECT_NE(msg.find("certificate verify failed"), std::string::npos) << msg;
 
-  auto e = Call("POST", "/api/v1/namespaces/default/serviceaccounts",
-                      R"({"metadata":{"name":"sa"}})");
+  auto e =
+      Call("POST", "/api/v1/namespaces/default/serviceaccounts", R"({"metadata":{"name":"sa"}})");
   ASSERT_EQ(e.code, 500) << e.body;
   EXPECT_NE(Str(e.json, {"message"}).find("no endpoints available for service \"empty\""),
             std::string::npos)
@@ -445,8 +462,9 @@ TEST_F(WebhookTest, WarningsBecomeWarningHeaders) {
     r["warnings"] = json::array{"deprecated field \"k\"", "second"};
     return r;
   });
-  Register(false, "warn", {Hook("warn.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                                {Rule({"CREATE"}, {"configmaps"})})});
+  Register(false, "warn",
+           {Hook("warn.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})})});
   auto c = srv_->Connect();
   client::HttpRequest req;
   req.method = "POST";
@@ -459,10 +477,11 @@ TEST_F(WebhookTest, WarningsBecomeWarningHeaders) {
   EXPECT_EQ(r->code, 201);
   std::vector<std::string> warnings;
   for (const auto& [k, v] : r->headers) {
-    if (k == "Warning") warnings.push_back(v);
+    if (k == "Warning")
+      warnings.push_back(v);
   }
-  EXPECT_EQ(warnings, (std::vector<std::string>{R"(299 - "deprecated field \"k\"")",
-                                                R"(299 - "second")"}));
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{R"(299 - "deprecated field \"k\"")", R"(299 - "second")"}));
 }
 
 TEST_F(WebhookTest, DryRunCallsWebhooksWithDryRunAndWritesNothing) {
@@ -470,9 +489,9 @@ TEST_F(WebhookTest, DryRunCallsWebhooksWithDryRunAndWritesNothing) {
     return AllowWithPatch(
         {json::object{{"op", "add"}, {"path", "/metadata/labels"}, {"value", {{"m", "1"}}}}});
   });
-  Register(true, "m", {Hook("dry.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                            {Rule({"CREATE"}, {"configmaps"})},
-                            {{"sideEffects", "NoneOnDryRun"}})});
+  Register(true, "m",
+           {Hook("dry.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})}, {{"sideEffects", "NoneOnDryRun"}})});
   auto r = Call("POST", cms_ + "?dryRun=All", ConfigMap("d"));
   ASSERT_EQ(r.code, 201) << r.body;
   EXPECT_EQ(Str(r.json, {"metadata", "labels", "m"}), "1");
@@ -483,17 +502,18 @@ TEST_F(WebhookTest, DryRunCallsWebhooksWithDryRunAndWritesNothing) {
 }
 
 TEST_F(WebhookTest, WebhookConfigurationsAreNotSubjectToWebhooks) {
-  auto hook = StartHook([](const json::object&, const std::string&) {
-    return Deny(403, "nothing passes");
-  });
-  Register(false, "all", {Hook("all.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                               {Rule({"*"}, {"*/*"}, {"*"}, {"*"})})});
+  auto hook = StartHook(
+      [](const json::object&, const std::string&) { return Deny(403, "nothing passes"); });
+  Register(false, "all",
+           {Hook("all.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"*"}, {"*/*"}, {"*"}, {"*"})})});
   EXPECT_EQ(Call("POST", cms_, ConfigMap("x")).code, 403);
   // The configuration that blocks everything can still be changed and removed.
-  Register(true, "another", {Hook("another.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                                  {Rule({"CREATE"}, {"pods"})})});
-  auto d = Call(
-      "DELETE", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/all");
+  Register(
+      true, "another",
+      {Hook("another.kcx.test", hook->Url("/"), pki_.ca_cert_pem, {Rule({"CREATE"}, {"pods"})})});
+  auto d =
+      Call("DELETE", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/all");
   EXPECT_EQ(d.code, 200) << d.body;
   EXPECT_EQ(Call("POST", cms_, ConfigMap("x")).code, 201);
   EXPECT_EQ(hook->Count(), 1u);
@@ -505,18 +525,20 @@ TEST_F(WebhookTest, MutatingOrderAndReinvocation) {
   auto hook = StartHook([](const json::object& req, const std::string& path) {
     const json::value* labels = api::FindPath(req.at("object"), {"metadata", "labels"});
     json::array patch;
-    if (!labels) patch.push_back({{"op", "add"}, {"path", "/metadata/labels"}, {"value", json::object()}});
+    if (!labels)
+      patch.push_back({{"op", "add"}, {"path", "/metadata/labels"}, {"value", json::object()}});
     std::string key = path == "/a" ? "a" : "b";
     if (!labels || !labels->as_object().contains(key)) {
       patch.push_back({{"op", "add"}, {"path", "/metadata/labels/" + key}, {"value", "1"}});
     }
     return patch.empty() ? Allow() : AllowWithPatch(patch);
   });
-  Register(true, "b-second", {Hook("b.kcx.test", hook->Url("/b"), pki_.ca_cert_pem,
-                                   {Rule({"CREATE"}, {"configmaps"})})});
-  Register(true, "a-first", {Hook("a.kcx.test", hook->Url("/a"), pki_.ca_cert_pem,
-                                  {Rule({"CREATE"}, {"configmaps"})},
-                                  {{"reinvocationPolicy", "IfNeeded"}})});
+  Register(
+      true, "b-second",
+      {Hook("b.kcx.test", hook->Url("/b"), pki_.ca_cert_pem, {Rule({"CREATE"}, {"configmaps"})})});
+  Register(true, "a-first",
+           {Hook("a.kcx.test", hook->Url("/a"), pki_.ca_cert_pem,
+                 {Rule({"CREATE"}, {"configmaps"})}, {{"reinvocationPolicy", "IfNeeded"}})});
   auto r = Call("POST", cms_, ConfigMap("m"));
   ASSERT_EQ(r.code, 201) << r.body;
   EXPECT_EQ(r.json.at("metadata").at("labels"), (json::object{{"a", "1"}, {"b", "1"}}));
@@ -529,25 +551,28 @@ TEST_F(WebhookTest, MutatingOrderAndReinvocation) {
 
 TEST_F(WebhookTest, SubresourceRulesAndWebhookCannotChangeWhatTheServerOwns) {
   auto hook = StartHook([](const json::object& req, const std::string&) {
-    if (Str(req, {"subResource"}) == "status") return Deny(400, "status change");
+    if (Str(req, {"subResource"}) == "status")
+      return Deny(400, "status change");
     // Tries to change the uid and the status on a main-resource write: both are ignored.
-    return AllowWithPatch({json::object{{"op", "replace"}, {"path", "/metadata/uid"},
+    return AllowWithPatch({json::object{{"op", "replace"},
+                                        {"path", "/metadata/uid"},
                                         {"value", "00000000-0000-0000-0000-000000000000"}}});
   });
-  Register(true, "pods", {Hook("pods.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
-                               {Rule({"UPDATE"}, {"pods", "pods/status"})})});
+  Register(true, "pods",
+           {Hook("pods.kcx.test", hook->Url("/"), pki_.ca_cert_pem,
+                 {Rule({"UPDATE"}, {"pods", "pods/status"})})});
   const std::string pods = "/api/v1/namespaces/default/pods";
   auto c = Call("POST", pods,
-                      R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}})");
+                R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}]}})");
   ASSERT_EQ(c.code, 201) << c.body;
   std::string uid = Str(c.json, {"metadata", "uid"});
   auto u = Call("PATCH", pods + "/p", R"({"metadata":{"labels":{"x":"y"}}})",
-                      "application/merge-patch+json");
+                "application/merge-patch+json");
   ASSERT_EQ(u.code, 200) << u.body;
   EXPECT_EQ(Str(u.json, {"metadata", "uid"}), uid);
   EXPECT_EQ(Str(u.json, {"metadata", "labels", "x"}), "y");
   auto st = Call("PATCH", pods + "/p/status", R"({"status":{"message":"m"}})",
-                       "application/merge-patch+json");
+                 "application/merge-patch+json");
   EXPECT_EQ(st.code, 400) << st.body;
   auto reviews = hook->Reviews();
   ASSERT_EQ(reviews.size(), 2u);

@@ -33,20 +33,22 @@ class KubectlEventsTest : public ::testing::Test {
                  const std::string& uid, const std::string& type, const std::string& reason,
                  const std::string& message) {
     std::string now = FormatRfc3339(std::chrono::system_clock::now());
-    json::object ev{
-        {"apiVersion", "v1"},
-        {"kind", "Event"},
-        {"metadata", {{"name", name}, {"namespace", "default"}}},
-        {"involvedObject",
-         {{"apiVersion", "v1"}, {"kind", kind}, {"name", obj}, {"namespace", "default"},
-          {"uid", uid}}},
-        {"reason", reason},
-        {"message", message},
-        {"type", type},
-        {"source", {{"component", "kcx-test"}}},
-        {"firstTimestamp", now},
-        {"lastTimestamp", now},
-        {"count", 1}};
+    json::object ev{{"apiVersion", "v1"},
+                    {"kind", "Event"},
+                    {"metadata", {{"name", name}, {"namespace", "default"}}},
+                    {"involvedObject",
+                     {{"apiVersion", "v1"},
+                      {"kind", kind},
+                      {"name", obj},
+                      {"namespace", "default"},
+                      {"uid", uid}}},
+                    {"reason", reason},
+                    {"message", message},
+                    {"type", type},
+                    {"source", {{"component", "kcx-test"}}},
+                    {"firstTimestamp", now},
+                    {"lastTimestamp", now},
+                    {"count", 1}};
     auto r = srv_->Call("POST", "/api/v1/namespaces/default/events", json::serialize(ev));
     ASSERT_EQ(r.code, 201) << r.body;
   }
@@ -56,8 +58,9 @@ class KubectlEventsTest : public ::testing::Test {
 
 TEST_F(KubectlEventsTest, DescribeConfigMapShowsItsEvents) {
   // `kubectl create configmap` sends protobuf, which kcx does not read: create from YAML.
-  auto c = srv_->Kubectl({"apply", "-f", "-"},
-                         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n");
+  auto c =
+      srv_->Kubectl({"apply", "-f", "-"},
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   std::string uid = Uid("/api/v1/namespaces/default/configmaps/cfg");
   CoreEvent("cfg.1", "ConfigMap", "cfg", uid, "Normal", "Checked", "hello from the test");
@@ -71,8 +74,7 @@ TEST_F(KubectlEventsTest, DescribeConfigMapShowsItsEvents) {
   auto d = srv_->Kubectl({"describe", "configmap", "cfg"});
   ASSERT_EQ(d.exit_code, 0) << d.err;
   EXPECT_NE(d.out.find("Events:"), std::string::npos) << d.out;
-  EXPECT_TRUE(std::regex_search(d.out, std::regex("Type +Reason +Age +From +Message")))
-      << d.out;
+  EXPECT_TRUE(std::regex_search(d.out, std::regex("Type +Reason +Age +From +Message"))) << d.out;
   EXPECT_TRUE(std::regex_search(
       d.out, std::regex(R"(Normal +Checked +[0-9]+s +kcx-test +hello from the test)")))
       << d.out;
@@ -96,7 +98,9 @@ TEST_F(KubectlEventsTest, DescribePodShowsItsEvents) {
   auto d = srv_->Kubectl({"describe", "pod", "web"});
   ASSERT_EQ(d.exit_code, 0) << d.err;
   EXPECT_TRUE(std::regex_search(
-      d.out, std::regex(R"(Normal +Scheduled +[0-9]+s +kcx-test +Successfully assigned default/web to node-1)")))
+      d.out,
+      std::regex(
+          R"(Normal +Scheduled +[0-9]+s +kcx-test +Successfully assigned default/web to node-1)")))
       << d.out;
   EXPECT_TRUE(std::regex_search(
       d.out, std::regex(R"(Warning +BackOff +[0-9]+s +kcx-test +Back-off pulling image)")))
@@ -106,7 +110,8 @@ TEST_F(KubectlEventsTest, DescribePodShowsItsEvents) {
   // The same field selector kubectl describe sends, through kubectl get.
   auto g = srv_->Kubectl({"get", "events", "--field-selector",
                           "involvedObject.name=web,involvedObject.namespace=default,"
-                          "involvedObject.kind=Pod,involvedObject.uid=" + uid,
+                          "involvedObject.kind=Pod,involvedObject.uid=" +
+                              uid,
                           "-o", "name"});
   ASSERT_EQ(g.exit_code, 0) << g.err;
   EXPECT_EQ(g.out, "event/web.1\nevent/web.2\n");

@@ -43,8 +43,10 @@ webhooks:
   admissionReviewVersions: ["v1"]
   sideEffects: None
   clientConfig:
-    url: )" + hook->Url("/validate") + R"(
-    caBundle: )" + Base64Encode(pki->ca_cert_pem) + R"(
+    url: )" + hook->Url("/validate") +
+                       R"(
+    caBundle: )" + Base64Encode(pki->ca_cert_pem) +
+                       R"(
   rules:
   - operations: ["CREATE", "UPDATE"]
     apiGroups: [""]
@@ -53,8 +55,9 @@ webhooks:
 )";
   auto a = srv->Kubectl({"apply", "-f", "-"}, config);
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  EXPECT_EQ(a.out, "validatingwebhookconfiguration.admissionregistration.k8s.io/mode-policy "
-                   "created\n");
+  EXPECT_EQ(a.out,
+            "validatingwebhookconfiguration.admissionregistration.k8s.io/mode-policy "
+            "created\n");
 
   auto g = srv->Kubectl({"get", "validatingwebhookconfigurations"});
   ASSERT_EQ(g.exit_code, 0) << g.err;

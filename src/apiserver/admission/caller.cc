@@ -21,8 +21,8 @@ class HttpsCaller : public WebhookCaller {
       return static_cast<int>(
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
     };
-    std::string key = t.host + "\n" + std::to_string(t.port) + "\n" + t.server_name + "\n" +
-                      t.ca_pem;
+    std::string key =
+        t.host + "\n" + std::to_string(t.port) + "\n" + t.server_name + "\n" + t.ca_pem;
     client::HttpRequest req;
     req.method = "POST";
     req.target = t.target;
@@ -35,26 +35,32 @@ class HttpsCaller : public WebhookCaller {
       std::unique_ptr<client::Connection> conn = attempt == 0 ? TakeIdle(key) : nullptr;
       bool pooled = conn != nullptr;
       if (!conn) {
-        if (left_ms() <= 0) return Status(Reason::kTimeout, "context deadline exceeded");
+        if (left_ms() <= 0)
+          return Status(Reason::kTimeout, "context deadline exceeded");
         client::Endpoint ep{t.host, t.port};
         client::TlsConfig tls;
         tls.ca_pem = t.ca_pem;
         tls.server_name = t.server_name;
         auto c = client::Connection::Open(ep, tls, left_ms());
         if (!c.ok()) {
-          if (left_ms() <= 0) return Status(Reason::kTimeout, "context deadline exceeded");
+          if (left_ms() <= 0)
+            return Status(Reason::kTimeout, "context deadline exceeded");
           return c.status();
         }
         conn = std::move(*c);
       }
-      if (left_ms() <= 0) return Status(Reason::kTimeout, "context deadline exceeded");
+      if (left_ms() <= 0)
+        return Status(Reason::kTimeout, "context deadline exceeded");
       auto r = conn->RoundTrip(req, left_ms());
       if (!r.ok()) {
-        if (left_ms() <= 0) return Status(Reason::kTimeout, "context deadline exceeded");
-        if (pooled) continue;
+        if (left_ms() <= 0)
+          return Status(Reason::kTimeout, "context deadline exceeded");
+        if (pooled)
+          continue;
         return r.status();
       }
-      if (conn->Reusable()) PutIdle(key, std::move(conn));
+      if (conn->Reusable())
+        PutIdle(key, std::move(conn));
       if (r->code != 200) {
         std::string b = r->body.substr(0, 256);
         return Status(Reason::kInternal,
@@ -71,7 +77,8 @@ class HttpsCaller : public WebhookCaller {
   std::unique_ptr<client::Connection> TakeIdle(const std::string& key) {
     std::lock_guard l(mu_);
     auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return nullptr;
+    if (it == idle_.end() || it->second.empty())
+      return nullptr;
     auto c = std::move(it->second.back());
     it->second.pop_back();
     return c;
@@ -79,7 +86,8 @@ class HttpsCaller : public WebhookCaller {
   void PutIdle(const std::string& key, std::unique_ptr<client::Connection> c) {
     std::lock_guard l(mu_);
     auto& v = idle_[key];
-    if (v.size() < kMaxIdlePerTarget) v.push_back(std::move(c));
+    if (v.size() < kMaxIdlePerTarget)
+      v.push_back(std::move(c));
   }
 
   static constexpr size_t kMaxIdlePerTarget = 4;

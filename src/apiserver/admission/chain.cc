@@ -24,16 +24,19 @@ using Ids = std::vector<std::pair<std::string, uint64_t>>;
 // key of a cluster-scoped object is its name: kube sorts configurations by name too).
 std::vector<RecordPtr> ListConfigs(ApiRegistry* registry, std::string_view resource) {
   ResourceEntry* e = registry->Find(kGroup, "v1", resource);
-  if (!e) return {};
+  if (!e)
+    return {};
   auto l = e->store->List(RecordFilter{}, 0, "", 0);
-  if (!l.ok()) return {};
+  if (!l.ok())
+    return {};
   return std::move(l->items);
 }
 
 Ids IdsOf(const std::vector<RecordPtr>& recs) {
   Ids ids;
   ids.reserve(recs.size());
-  for (const auto& r : recs) ids.emplace_back(r->key, r->rv);
+  for (const auto& r : recs)
+    ids.emplace_back(r->key, r->rv);
   return ids;
 }
 
@@ -41,9 +44,11 @@ std::vector<Webhook> ParseAll(const std::vector<RecordPtr>& recs, bool mutating)
   std::vector<Webhook> out;
   for (const auto& r : recs) {
     auto v = api::ParseJson(r->json);
-    if (!v.ok() || !v->is_object()) continue;
+    if (!v.ok() || !v->is_object())
+      continue;
     auto hooks = ParseConfiguration(v->get_object(), mutating);
-    for (auto& h : hooks) out.push_back(std::move(h));
+    for (auto& h : hooks)
+      out.push_back(std::move(h));
   }
   return out;
 }
@@ -80,7 +85,8 @@ struct AdmissionChain::CallResult {
 AdmissionChain::AdmissionChain(ApiRegistry* registry, std::unique_ptr<WebhookCaller> caller,
                                ChainOptions opts)
     : registry_(registry), caller_(std::move(caller)), opts_(opts) {
-  if (opts_.threads == 0) opts_.threads = 1;
+  if (opts_.threads == 0)
+    opts_.threads = 1;
 }
 
 AdmissionChain::~AdmissionChain() {
@@ -89,14 +95,16 @@ AdmissionChain::~AdmissionChain() {
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : workers_) t.join();
+  for (auto& t : workers_)
+    t.join();
 }
 
 void AdmissionChain::Post(std::function<void()> task) {
   {
     std::lock_guard l(mu_);
     if (workers_.empty()) {
-      for (size_t i = 0; i < opts_.threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+      for (size_t i = 0; i < opts_.threads; ++i)
+        workers_.emplace_back([this] { WorkerLoop(); });
     }
     queue_.push_back(std::move(task));
   }
@@ -109,7 +117,8 @@ void AdmissionChain::WorkerLoop() {
     {
       std::unique_lock l(mu_);
       cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has run
+      if (queue_.empty())
+        return;  // stopping, and everything queued has run
       task = std::move(queue_.front());
       queue_.pop_front();
     }
@@ -122,7 +131,8 @@ std::shared_ptr<const AdmissionChain::Snapshot> AdmissionChain::Current() {
   auto val = ListConfigs(registry_, "validatingwebhookconfigurations");
   Ids mids = IdsOf(mut), vids = IdsOf(val);
   std::lock_guard l(snap_mu_);
-  if (snap_ && snap_->mutating_ids == mids && snap_->validating_ids == vids) return snap_;
+  if (snap_ && snap_->mutating_ids == mids && snap_->validating_ids == vids)
+    return snap_;
   auto s = std::make_shared<Snapshot>();
   s->mutating_ids = std::move(mids);
   s->validating_ids = std::move(vids);
@@ -132,11 +142,12 @@ std::shared_ptr<const AdmissionChain::Snapshot> AdmissionChain::Current() {
   return s;
 }
 
-std::vector<AdmissionChain::Matched> AdmissionChain::Match(
-    const std::vector<Webhook>& hooks, const Attributes& a,
-    std::optional<json::object>& error) {
+std::vector<AdmissionChain::Matched> AdmissionChain::Match(const std::vector<Webhook>& hooks,
+                                                           const Attributes& a,
+                                                           std::optional<json::object>& error) {
   std::vector<Matched> out;
-  if (hooks.empty() || IsExemptResource(a.resource)) return out;
+  if (hooks.empty() || IsExemptResource(a.resource))
+    return out;
   bool is_namespace = a.resource.group.empty() && a.resource.resource == "namespaces";
   RecordPtr ns_rec;
   bool ns_loaded = false;
@@ -154,25 +165,31 @@ std::vector<AdmissionChain::Matched> AdmissionChain::Match(
       for (const auto& rv : w.rules) {
         const json::object* rule = rv.if_object();
         const json::array* versions = rule ? api::GetArray(*rule, "apiVersions") : nullptr;
-        if (!versions) continue;
+        if (!versions)
+          continue;
         for (const auto& vv : *versions) {
-          if (!vv.is_string() || vv == "*" || vv.get_string() == a.resource.version) continue;
-          ResourceEntry* e = registry_->Find(a.resource.group, vv.get_string(),
-                                             a.resource.resource);
-          if (!e) continue;
+          if (!vv.is_string() || vv == "*" || vv.get_string() == a.resource.version)
+            continue;
+          ResourceEntry* e =
+              registry_->Find(a.resource.group, vv.get_string(), a.resource.resource);
+          if (!e)
+            continue;
           GroupVersionResource alt{a.resource.group, std::string(vv.get_string()),
                                    a.resource.resource};
           RuleSubject s2{a.operation, &alt, a.subresource, a.ns};
-          if (!RuleMatches(*rule, s2)) continue;
+          if (!RuleMatches(*rule, s2))
+            continue;
           m.resource = alt;
           m.kind = GroupVersionKind{a.kind.group, alt.version, e->info->kind};
           m.converted = true;
           found = true;
           break;
         }
-        if (found) break;
+        if (found)
+          break;
       }
-      if (!found) continue;
+      if (!found)
+        continue;
     } else {
       continue;
     }
@@ -190,13 +207,16 @@ std::vector<AdmissionChain::Matched> AdmissionChain::Match(
       } else {
         if (!ns_loaded) {
           ns_loaded = true;
-          if (ResourceEntry* nse = registry_->namespaces()) ns_rec = nse->store->GetLatest(a.ns);
+          if (ResourceEntry* nse = registry_->namespaces())
+            ns_rec = nse->store->GetLatest(a.ns);
         }
         matches = w.namespace_selector.Matches(ns_rec ? ns_rec->labels : api::LabelSet{});
       }
-      if (!matches) continue;
+      if (!matches)
+        continue;
     }
-    if (!ObjectSelectorMatches(w.object_selector, a.object.get(), a.old_object.get())) continue;
+    if (!ObjectSelectorMatches(w.object_selector, a.object.get(), a.old_object.get()))
+      continue;
     out.push_back(std::move(m));
   }
   return out;
@@ -217,7 +237,8 @@ Result<CallTarget> ResolveTarget(ApiRegistry* registry, const Webhook& w) {
     t.port = ep.port;
     t.server_name = ep.host;
     std::string_view rest = w.url;
-    if (size_t p = rest.find("://"); p != std::string_view::npos) rest.remove_prefix(p + 3);
+    if (size_t p = rest.find("://"); p != std::string_view::npos)
+      rest.remove_prefix(p + 3);
     size_t slash = rest.find('/');
     std::string path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     t.target = path + q;
@@ -233,7 +254,8 @@ Result<CallTarget> ResolveTarget(ApiRegistry* registry, const Webhook& w) {
   ResourceEntry* se = registry->Find("", "v1", "services");
   ResourceEntry* ee = registry->Find("", "v1", "endpoints");
   RecordPtr svc = se ? se->store->GetLatest(key) : nullptr;
-  if (!svc) return Status(Reason::kNotFound, "service \"" + w.service_name + "\" not found");
+  if (!svc)
+    return Status(Reason::kNotFound, "service \"" + w.service_name + "\" not found");
   auto sv = api::ParseJson(svc->json);
   std::string port_name;
   bool port_found = false;
@@ -252,9 +274,8 @@ Result<CallTarget> ResolveTarget(ApiRegistry* registry, const Webhook& w) {
     }
   }
   if (!port_found) {
-    return Status(Reason::kUnavailable,
-                  "no service port " + std::to_string(w.service_port) + " found for service \"" +
-                      w.service_name + "\"");
+    return Status(Reason::kUnavailable, "no service port " + std::to_string(w.service_port) +
+                                            " found for service \"" + w.service_name + "\"");
   }
   RecordPtr eps = ee ? ee->store->GetLatest(key) : nullptr;
   auto ev = eps ? api::ParseJson(eps->json) : Result<json::value>(json::value());
@@ -263,15 +284,19 @@ Result<CallTarget> ResolveTarget(ApiRegistry* registry, const Webhook& w) {
   if (subsets) {
     for (const auto& sub : *subsets) {
       const json::object* so = sub.if_object();
-      if (!so) continue;
+      if (!so)
+        continue;
       const json::array* addrs = api::GetArray(*so, "addresses");
       const json::array* ports = api::GetArray(*so, "ports");
-      if (!addrs || addrs->empty() || !ports) continue;
+      if (!addrs || addrs->empty() || !ports)
+        continue;
       for (const auto& p : *ports) {
         const json::object* po = p.if_object();
-        if (!po || api::GetString(*po, "name") != port_name) continue;
+        if (!po || api::GetString(*po, "name") != port_name)
+          continue;
         const json::object* a0 = (*addrs)[0].if_object();
-        if (!a0 || api::GetString(*a0, "ip").empty()) continue;
+        if (!a0 || api::GetString(*a0, "ip").empty())
+          continue;
         t.host = std::string(api::GetString(*a0, "ip"));
         t.port = static_cast<uint16_t>(api::GetInt(*po, "port", 0));
         return t;
@@ -315,23 +340,27 @@ AdmissionChain::CallResult AdmissionChain::Call(const Matched& m, const Attribut
   std::string body = json::serialize(BuildReview(w, a, inv, uid));
   auto resp = caller_->Post(*target, body, std::chrono::seconds(w.timeout_seconds));
   if (!resp.ok()) {
-    return fail("failed to call webhook: Post \"" + target->url + "\": " +
-                resp.status().message());
+    return fail("failed to call webhook: Post \"" + target->url + "\": " + resp.status().message());
   }
   auto parsed = ParseReviewResponse(*resp, uid, w.review_version, w.mutating);
-  if (!parsed.ok()) return fail(parsed.status().message());
+  if (!parsed.ok())
+    return fail(parsed.status().message());
   out.review = std::move(*parsed);
   return out;
 }
 
 void AdmissionChain::Mutate(std::shared_ptr<Attributes> attrs, Done done) {
   auto snap = Current();
-  if (snap->mutating.empty()) return done({});
+  if (snap->mutating.empty())
+    return done({});
   std::optional<json::object> error;
   auto hooks = Match(snap->mutating, *attrs, error);
-  if (error) return done(Outcome{std::move(error), {}});
-  if (hooks.empty()) return done({});
-  for (auto& h : hooks) h.snap = snap;
+  if (error)
+    return done(Outcome{std::move(error), {}});
+  if (hooks.empty())
+    return done({});
+  for (auto& h : hooks)
+    h.snap = snap;
   Post([this, attrs, hooks = std::move(hooks), done = std::move(done)]() mutable {
     RunMutating(std::move(attrs), std::move(hooks), std::move(done));
   });
@@ -356,8 +385,10 @@ void AdmissionChain::RunMutating(std::shared_ptr<Attributes> attrs, std::vector<
     const json::object* send_obj = obj;
     const json::object* send_old = attrs->old_object.get();
     if (m.converted) {
-      if (obj) send_obj = &conv_obj.emplace(Converted(*obj, m.resource));
-      if (send_old) send_old = &conv_old.emplace(Converted(*send_old, m.resource));
+      if (obj)
+        send_obj = &conv_obj.emplace(Converted(*obj, m.resource));
+      if (send_old)
+        send_old = &conv_old.emplace(Converted(*send_old, m.resource));
     }
     CallResult cr = Call(m, *attrs, send_obj, send_old);
     called[i] = true;
@@ -370,7 +401,8 @@ void AdmissionChain::RunMutating(std::shared_ptr<Attributes> attrs, std::vector<
       seen[i] = version;
       return true;
     }
-    for (auto& s : cr.review.warnings) out.warnings.push_back(std::move(s));
+    for (auto& s : cr.review.warnings)
+      out.warnings.push_back(std::move(s));
     if (!cr.review.allowed) {
       out.error = DenialStatus(w.name, std::move(cr.review.status));
       return false;
@@ -378,13 +410,14 @@ void AdmissionChain::RunMutating(std::shared_ptr<Attributes> attrs, std::vector<
     if (cr.review.patch && obj) {
       auto patched = api::ApplyJsonPatch(json::value(*send_obj), *cr.review.patch);
       if (!patched.ok() || !patched->is_object()) {
-        out.error = InternalErrorStatus(
-            patched.ok() ? "the patch of webhook \"" + w.name + "\" did not produce an object"
-                         : patched.status().message());
+        out.error = InternalErrorStatus(patched.ok() ? "the patch of webhook \"" + w.name +
+                                                           "\" did not produce an object"
+                                                     : patched.status().message());
         return false;
       }
       json::object& po = patched->get_object();
-      if (m.converted) po["apiVersion"] = GroupVersion(attrs->resource);
+      if (m.converted)
+        po["apiVersion"] = GroupVersion(attrs->resource);
       if (po != *obj) {
         *obj = std::move(po);
         ++version;
@@ -394,10 +427,12 @@ void AdmissionChain::RunMutating(std::shared_ptr<Attributes> attrs, std::vector<
     return true;
   };
   bool ok = true;
-  for (size_t i = 0; ok && i < hooks.size(); ++i) ok = invoke(i);
+  for (size_t i = 0; ok && i < hooks.size(); ++i)
+    ok = invoke(i);
   // reinvocationPolicy IfNeeded: once more for webhooks that ran before a later change.
   for (size_t i = 0; ok && i < hooks.size(); ++i) {
-    if (hooks[i].hook->reinvoke_if_needed && called[i] && seen[i] < version) ok = invoke(i);
+    if (hooks[i].hook->reinvoke_if_needed && called[i] && seen[i] < version)
+      ok = invoke(i);
   }
   out.mutated = version > 0;
   done(std::move(out));
@@ -405,11 +440,14 @@ void AdmissionChain::RunMutating(std::shared_ptr<Attributes> attrs, std::vector<
 
 void AdmissionChain::Validate(std::shared_ptr<Attributes> attrs, Done done) {
   auto snap = Current();
-  if (snap->validating.empty()) return done({});
+  if (snap->validating.empty())
+    return done({});
   std::optional<json::object> error;
   auto hooks = Match(snap->validating, *attrs, error);
-  if (error) return done(Outcome{std::move(error), {}});
-  if (hooks.empty()) return done({});
+  if (error)
+    return done(Outcome{std::move(error), {}});
+  if (hooks.empty())
+    return done({});
   for (const auto& h : hooks) {
     if (attrs->dry_run && !SupportsDryRun(*h.hook)) {
       return done(Outcome{
@@ -440,11 +478,14 @@ void AdmissionChain::Validate(std::shared_ptr<Attributes> attrs, Done done) {
       const json::object* o = a.object.get();
       const json::object* old = a.old_object.get();
       if (m.converted) {
-        if (o) o = &conv_obj.emplace(Converted(*o, m.resource));
-        if (old) old = &conv_old.emplace(Converted(*old, m.resource));
+        if (o)
+          o = &conv_obj.emplace(Converted(*o, m.resource));
+        if (old)
+          old = &conv_old.emplace(Converted(*old, m.resource));
       }
       st->results[i] = Call(m, a, o, old);
-      if (st->left.fetch_sub(1) != 1) return;
+      if (st->left.fetch_sub(1) != 1)
+        return;
       // The last call to finish decides, in configuration order (deterministic, unlike
       // kube's first-to-arrive).
       Outcome out;
@@ -453,13 +494,15 @@ void AdmissionChain::Validate(std::shared_ptr<Attributes> attrs, Done done) {
         const Webhook& w = *st->hooks[k].hook;
         if (r.failed) {
           if (w.fail_closed) {
-            if (!out.error) out.error = InternalErrorStatus(r.error);
+            if (!out.error)
+              out.error = InternalErrorStatus(r.error);
           } else {
             log::Warn("admission: failurePolicy Ignore: {}", r.error);
           }
           continue;
         }
-        for (auto& s : r.review.warnings) out.warnings.push_back(std::move(s));
+        for (auto& s : r.review.warnings)
+          out.warnings.push_back(std::move(s));
         if (!r.review.allowed && !out.error) {
           out.error = DenialStatus(w.name, std::move(r.review.status));
         }

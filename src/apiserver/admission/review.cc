@@ -24,18 +24,23 @@ json::object BuildReview(const Webhook& w, const Attributes& a, const Invocation
   req["uid"] = uid;
   req["kind"] = Gvk(inv.kind);
   req["resource"] = Gvr(inv.resource);
-  if (!a.subresource.empty()) req["subResource"] = a.subresource;
+  if (!a.subresource.empty())
+    req["subResource"] = a.subresource;
   req["requestKind"] = Gvk(a.kind);
   req["requestResource"] = Gvr(a.resource);
-  if (!a.subresource.empty()) req["requestSubResource"] = a.subresource;
-  if (!a.name.empty()) req["name"] = a.name;
-  if (!a.ns.empty()) req["namespace"] = a.ns;
+  if (!a.subresource.empty())
+    req["requestSubResource"] = a.subresource;
+  if (!a.name.empty())
+    req["name"] = a.name;
+  if (!a.ns.empty())
+    req["namespace"] = a.ns;
   req["operation"] = OperationName(a.operation);
   json::object user;
   user["username"] = a.user;
   if (!a.groups.empty()) {
     json::array g;
-    for (const auto& s : a.groups) g.emplace_back(s);
+    for (const auto& s : a.groups)
+      g.emplace_back(s);
     user["groups"] = std::move(g);
   }
   req["userInfo"] = std::move(user);
@@ -51,19 +56,22 @@ json::object BuildReview(const Webhook& w, const Attributes& a, const Invocation
 Result<ReviewResult> ParseReviewResponse(std::string_view body, std::string_view uid,
                                          std::string_view review_version, bool mutating) {
   auto v = api::ParseJson(body);
-  if (!v.ok()) return BadRequest("received invalid webhook response: " + v.status().message());
+  if (!v.ok())
+    return BadRequest("received invalid webhook response: " + v.status().message());
   const json::object* o = v->if_object();
-  if (!o) return BadRequest("received invalid webhook response: the body is not a JSON object");
+  if (!o)
+    return BadRequest("received invalid webhook response: the body is not a JSON object");
   std::string want_av = "admission.k8s.io/" + std::string(review_version);
   std::string_view av = api::GetString(*o, "apiVersion");
   std::string_view kind = api::GetString(*o, "kind");
   if (av != want_av || kind != "AdmissionReview") {
-    return BadRequest("received invalid webhook response: expected webhook response of " +
-                      want_av + ", Kind=AdmissionReview, got " + std::string(av) +
+    return BadRequest("received invalid webhook response: expected webhook response of " + want_av +
+                      ", Kind=AdmissionReview, got " + std::string(av) +
                       ", Kind=" + std::string(kind));
   }
   const json::object* resp = api::GetObject(*o, "response");
-  if (!resp) return BadRequest("received invalid webhook response: webhook response was absent");
+  if (!resp)
+    return BadRequest("received invalid webhook response: webhook response was absent");
   std::string_view ruid = api::GetString(*resp, "uid");
   if (ruid != uid) {
     return BadRequest("received invalid webhook response: expected response.uid=\"" +
@@ -71,10 +79,12 @@ Result<ReviewResult> ParseReviewResponse(std::string_view body, std::string_view
   }
   ReviewResult r;
   r.allowed = api::GetBool(*resp, "allowed");
-  if (const json::object* st = api::GetObject(*resp, "status")) r.status = *st;
+  if (const json::object* st = api::GetObject(*resp, "status"))
+    r.status = *st;
   if (const json::array* ws = api::GetArray(*resp, "warnings")) {
     for (const auto& w : *ws) {
-      if (w.is_string() && !w.get_string().empty()) r.warnings.emplace_back(w.get_string());
+      if (w.is_string() && !w.get_string().empty())
+        r.warnings.emplace_back(w.get_string());
     }
   }
   std::string_view patch_b64 = api::GetString(*resp, "patch");
@@ -87,8 +97,10 @@ Result<ReviewResult> ParseReviewResponse(std::string_view body, std::string_view
   }
   if (has_pt) {
     if (!pt->is_string() || pt->get_string() != "JSONPatch") {
-      return BadRequest("received invalid webhook response: webhook returned invalid "
-                        "response.patchType of " + api::Serialize(*pt));
+      return BadRequest(
+          "received invalid webhook response: webhook returned invalid "
+          "response.patchType of " +
+          api::Serialize(*pt));
     }
     if (!mutating) {
       return BadRequest(
@@ -103,11 +115,13 @@ Result<ReviewResult> ParseReviewResponse(std::string_view body, std::string_view
           "response.patch");
     }
     auto raw = Base64Decode(patch_b64);
-    if (!raw) return BadRequest("received invalid webhook response: illegal base64 patch");
+    if (!raw)
+      return BadRequest("received invalid webhook response: illegal base64 patch");
     auto p = api::ParseJson(*raw);
     if (!p.ok() || !p->is_array()) {
-      return BadRequest("received invalid webhook response: the patch is not a JSON patch "
-                        "array");
+      return BadRequest(
+          "received invalid webhook response: the patch is not a JSON patch "
+          "array");
     }
     r.patch = std::move(*p);
   }
@@ -117,9 +131,11 @@ Result<ReviewResult> ParseReviewResponse(std::string_view body, std::string_view
 json::object DenialStatus(std::string_view webhook, json::object st) {
   std::string denied = "admission webhook \"" + std::string(webhook) + "\" denied the request";
   int64_t code = api::GetInt(st, "code", 0);
-  if (code < 400) st["code"] = 400;
+  if (code < 400)
+    st["code"] = 400;
   std::string_view s = api::GetString(st, "status");
-  if (s.empty() || s == "Success") st["status"] = "Failure";
+  if (s.empty() || s == "Success")
+    st["status"] = "Failure";
   std::string_view msg = api::GetString(st, "message");
   std::string_view reason = api::GetString(st, "reason");
   if (!msg.empty()) {
@@ -131,7 +147,8 @@ json::object DenialStatus(std::string_view webhook, json::object st) {
   }
   st["kind"] = "Status";
   st["apiVersion"] = "v1";
-  if (!st.contains("metadata")) st["metadata"] = json::object();
+  if (!st.contains("metadata"))
+    st["metadata"] = json::object();
   return st;
 }
 
@@ -148,9 +165,8 @@ json::object InternalErrorStatus(std::string_view err) {
 }
 
 json::object BadRequestStatus(std::string_view message) {
-  return json::object{{"kind", "Status"},     {"apiVersion", "v1"},
-                      {"metadata", json::object()}, {"status", "Failure"},
-                      {"message", message},   {"reason", "BadRequest"},
+  return json::object{{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
+                      {"status", "Failure"}, {"message", message}, {"reason", "BadRequest"},
                       {"code", 400}};
 }
 

@@ -24,11 +24,14 @@ std::string_view OperationName(Operation op) {
 namespace {
 
 bool ExactOrWildcard(const json::array* items, std::string_view requested) {
-  if (!items) return false;
+  if (!items)
+    return false;
   for (const auto& v : *items) {
-    if (!v.is_string()) continue;
+    if (!v.is_string())
+      continue;
     std::string_view s = v.get_string();
-    if (s == "*" || s == requested) return true;
+    if (s == "*" || s == requested)
+      return true;
   }
   return false;
 }
@@ -41,39 +44,48 @@ bool RuleMatches(const json::object& rule, const RuleSubject& s) {
   std::string_view scope = api::GetString(rule, "scope");
   bool is_namespace = r.group.empty() && r.resource == "namespaces";
   if (scope == "Namespaced") {
-    if (is_namespace || s.ns.empty()) return false;
+    if (is_namespace || s.ns.empty())
+      return false;
   } else if (scope == "Cluster") {
-    if (!is_namespace && !s.ns.empty()) return false;
+    if (!is_namespace && !s.ns.empty())
+      return false;
   }
   if (!ExactOrWildcard(api::GetArray(rule, "operations"), OperationName(s.operation))) {
     return false;
   }
-  if (!ExactOrWildcard(api::GetArray(rule, "apiGroups"), r.group)) return false;
-  if (!ExactOrWildcard(api::GetArray(rule, "apiVersions"), r.version)) return false;
+  if (!ExactOrWildcard(api::GetArray(rule, "apiGroups"), r.group))
+    return false;
+  if (!ExactOrWildcard(api::GetArray(rule, "apiVersions"), r.version))
+    return false;
   const json::array* resources = api::GetArray(rule, "resources");
-  if (!resources) return false;
+  if (!resources)
+    return false;
   for (const auto& v : *resources) {
-    if (!v.is_string()) continue;
+    if (!v.is_string())
+      continue;
     std::string_view rs = v.get_string();
     std::string_view res = rs, sub;
     if (size_t p = rs.find('/'); p != std::string_view::npos) {
       res = rs.substr(0, p);
       sub = rs.substr(p + 1);
     }
-    if ((res == "*" || res == r.resource) && (sub == "*" || sub == s.subresource)) return true;
+    if ((res == "*" || res == r.resource) && (sub == "*" || sub == s.subresource))
+      return true;
   }
   return false;
 }
 
 bool AnyRuleMatches(const json::array& rules, const RuleSubject& s) {
   for (const auto& r : rules) {
-    if (const json::object* o = r.if_object(); o && RuleMatches(*o, s)) return true;
+    if (const json::object* o = r.if_object(); o && RuleMatches(*o, s))
+      return true;
   }
   return false;
 }
 
 bool IsExemptResource(const GroupVersionResource& r) {
-  if (r.group != "admissionregistration.k8s.io") return false;
+  if (r.group != "admissionregistration.k8s.io")
+    return false;
   return r.resource == "validatingwebhookconfigurations" ||
          r.resource == "mutatingwebhookconfigurations" ||
          r.resource == "validatingadmissionpolicies" ||
@@ -84,9 +96,11 @@ bool IsExemptResource(const GroupVersionResource& r) {
 
 bool ObjectSelectorMatches(const api::LabelSelector& sel, const json::object* object,
                            const json::object* old_object) {
-  if (sel.Empty()) return true;
+  if (sel.Empty())
+    return true;
   auto matches = [&](const json::object* o) {
-    if (!o) return false;
+    if (!o)
+      return false;
     const json::object* meta = api::GetObject(*o, "metadata");
     const json::value* labels = meta ? meta->if_contains("labels") : nullptr;
     return sel.MatchesJson(labels);
@@ -97,23 +111,27 @@ bool ObjectSelectorMatches(const api::LabelSelector& sel, const json::object* ob
 std::vector<Webhook> ParseConfiguration(const json::object& cfg, bool mutating) {
   std::vector<Webhook> out;
   const json::array* hooks = api::GetArray(cfg, "webhooks");
-  if (!hooks) return out;
+  if (!hooks)
+    return out;
   const json::object* cmeta = api::GetObject(cfg, "metadata");
   std::string cfg_name(cmeta ? api::GetString(*cmeta, "name") : "");
   for (const auto& hv : *hooks) {
     const json::object* h = hv.if_object();
-    if (!h) continue;
+    if (!h)
+      continue;
     Webhook w;
     w.name = std::string(api::GetString(*h, "name"));
     w.configuration = cfg_name;
     w.mutating = mutating;
-    if (const json::array* rules = api::GetArray(*h, "rules")) w.rules = *rules;
+    if (const json::array* rules = api::GetArray(*h, "rules"))
+      w.rules = *rules;
     w.fail_closed = api::GetString(*h, "failurePolicy") != "Ignore";
     w.match_equivalent = api::GetString(*h, "matchPolicy") != "Exact";
     for (auto [key, sel] : {std::pair{"namespaceSelector", &w.namespace_selector},
                             std::pair{"objectSelector", &w.object_selector}}) {
       const json::value* v = h->if_contains(key);
-      if (!v || v->is_null()) continue;
+      if (!v || v->is_null())
+        continue;
       auto parsed = api::LabelSelector::FromJson(*v);
       if (!parsed.ok()) {
         w.invalid = std::string(key) + ": " + parsed.status().message();
@@ -124,8 +142,10 @@ std::vector<Webhook> ParseConfiguration(const json::object& cfg, bool mutating) 
     }
     w.side_effects = std::string(api::GetString(*h, "sideEffects"));
     w.timeout_seconds = static_cast<int>(api::GetInt(*h, "timeoutSeconds", 10));
-    if (w.timeout_seconds < 1) w.timeout_seconds = 1;
-    if (w.timeout_seconds > 30) w.timeout_seconds = 30;
+    if (w.timeout_seconds < 1)
+      w.timeout_seconds = 1;
+    if (w.timeout_seconds > 30)
+      w.timeout_seconds = 30;
     w.reinvoke_if_needed = mutating && api::GetString(*h, "reinvocationPolicy") == "IfNeeded";
     if (const json::object* cc = api::GetObject(*h, "clientConfig")) {
       w.url = std::string(api::GetString(*cc, "url"));

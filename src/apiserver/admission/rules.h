@@ -54,16 +54,16 @@ struct Webhook {
   std::string configuration;  // metadata.name of the owning configuration
   bool mutating = false;
   boost::json::array rules;
-  bool fail_closed = true;         // failurePolicy Fail
-  bool match_equivalent = true;    // matchPolicy Equivalent
+  bool fail_closed = true;       // failurePolicy Fail
+  bool match_equivalent = true;  // matchPolicy Equivalent
   api::LabelSelector namespace_selector, object_selector;
-  std::string side_effects;        // None, NoneOnDryRun, (Unknown, Some: v1beta1 only)
+  std::string side_effects;  // None, NoneOnDryRun, (Unknown, Some: v1beta1 only)
   int timeout_seconds = 10;
   bool reinvoke_if_needed = false;  // reinvocationPolicy IfNeeded
   std::string url;                  // clientConfig.url, or ""
   std::string service_namespace, service_name, service_path;
   int service_port = 443;
-  std::string ca_pem;  // decoded clientConfig.caBundle ("" = system trust store)
+  std::string ca_pem;                 // decoded clientConfig.caBundle ("" = system trust store)
   std::string review_version = "v1";  // the AdmissionReview version sent
   std::string invalid;                // why the webhook cannot be used ("" = usable)
 };

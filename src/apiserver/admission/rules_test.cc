@@ -55,12 +55,10 @@ TEST(RuleMatchTest, Wildcards) {
   EXPECT_FALSE(Matches(pods_any, {.op = Operation::kUpdate, .r = {"", "v1", "secrets"}}));
   const char* any_scale = R"({"operations":["UPDATE"],"apiGroups":["*"],"apiVersions":["*"],
                               "resources":["*/scale"]})";
-  EXPECT_TRUE(Matches(any_scale,
-                      {.op = Operation::kUpdate, .r = {"apps", "v1", "statefulsets"},
-                       .sub = "scale"}));
-  EXPECT_FALSE(Matches(any_scale,
-                       {.op = Operation::kUpdate, .r = {"apps", "v1", "statefulsets"},
-                        .sub = "status"}));
+  EXPECT_TRUE(Matches(
+      any_scale, {.op = Operation::kUpdate, .r = {"apps", "v1", "statefulsets"}, .sub = "scale"}));
+  EXPECT_FALSE(Matches(
+      any_scale, {.op = Operation::kUpdate, .r = {"apps", "v1", "statefulsets"}, .sub = "status"}));
   const char* status = R"({"operations":["UPDATE"],"apiGroups":[""],"apiVersions":["v1"],
                            "resources":["pods/status"]})";
   EXPECT_TRUE(Matches(status, {.op = Operation::kUpdate, .sub = "status"}));
@@ -77,7 +75,8 @@ TEST(RuleMatchTest, CustomResources) {
 TEST(RuleMatchTest, Scope) {
   auto rule = [](const char* scope) {
     return std::string(R"({"operations":["*"],"apiGroups":["*"],"apiVersions":["*"],
-                           "resources":["*"],"scope":")") + scope + "\"}";
+                           "resources":["*"],"scope":")") +
+           scope + "\"}";
   };
   Req namespaced;
   Req cluster{.r = {"", "v1", "nodes"}, .ns = ""};
@@ -101,10 +100,10 @@ TEST(RuleMatchTest, AnyRuleAndExemptions) {
   GroupVersionResource pods{"", "v1", "pods"};
   EXPECT_TRUE(AnyRuleMatches(rules, {Operation::kCreate, &pods, "", "default"}));
   EXPECT_FALSE(AnyRuleMatches(rules, {Operation::kDelete, &pods, "", "default"}));
-  EXPECT_TRUE(IsExemptResource(
-      {"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"}));
-  EXPECT_TRUE(IsExemptResource(
-      {"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"}));
+  EXPECT_TRUE(
+      IsExemptResource({"admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations"}));
+  EXPECT_TRUE(
+      IsExemptResource({"admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations"}));
   EXPECT_FALSE(IsExemptResource({"", "v1", "pods"}));
 }
 
@@ -182,10 +181,11 @@ TEST(ReviewTest, RequestShape) {
 TEST(ReviewTest, ResponseChecks) {
   auto resp = [](std::string_view inner) {
     return std::string(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
-                           "response":)") + std::string(inner) + "}";
+                           "response":)") +
+           std::string(inner) + "}";
   };
-  auto ok = ParseReviewResponse(resp(R"({"uid":"u","allowed":true,"warnings":["w"]})"), "u",
-                                "v1", false);
+  auto ok =
+      ParseReviewResponse(resp(R"({"uid":"u","allowed":true,"warnings":["w"]})"), "u", "v1", false);
   ASSERT_TRUE(ok.ok());
   EXPECT_TRUE(ok->allowed);
   EXPECT_EQ(ok->warnings, std::vector<std::string>{"w"});
@@ -197,8 +197,8 @@ TEST(ReviewTest, ResponseChecks) {
             "received invalid webhook response: expected response.uid=\"u\", got \"x\"");
 
   auto wrong_version = ParseReviewResponse(
-      R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{}})",
-      "u", "v1", false);
+      R"({"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{}})", "u",
+      "v1", false);
   ASSERT_FALSE(wrong_version.ok());
   EXPECT_EQ(wrong_version.status().message(),
             "received invalid webhook response: expected webhook response of "
@@ -207,19 +207,18 @@ TEST(ReviewTest, ResponseChecks) {
 
   std::string patch = Base64Encode(R"([{"op":"add","path":"/a","value":1}])");
   auto mut = ParseReviewResponse(
-      resp(R"({"uid":"u","allowed":true,"patchType":"JSONPatch","patch":")" + patch + "\"}"),
-      "u", "v1", true);
+      resp(R"({"uid":"u","allowed":true,"patchType":"JSONPatch","patch":")" + patch + "\"}"), "u",
+      "v1", true);
   ASSERT_TRUE(mut.ok()) << mut.status().ToString();
   ASSERT_TRUE(mut->patch);
   EXPECT_EQ(*mut->patch, api::ParseJson(R"([{"op":"add","path":"/a","value":1}])").value());
   // A validating webhook may not patch; a patch needs its type.
-  EXPECT_FALSE(ParseReviewResponse(
-                   resp(R"({"uid":"u","allowed":true,"patchType":"JSONPatch","patch":")" +
-                        patch + "\"}"),
-                   "u", "v1", false)
-                   .ok());
-  auto no_type = ParseReviewResponse(resp(R"({"uid":"u","allowed":true,"patch":")" + patch +
-                                          "\"}"),
+  EXPECT_FALSE(
+      ParseReviewResponse(
+          resp(R"({"uid":"u","allowed":true,"patchType":"JSONPatch","patch":")" + patch + "\"}"),
+          "u", "v1", false)
+          .ok());
+  auto no_type = ParseReviewResponse(resp(R"({"uid":"u","allowed":true,"patch":")" + patch + "\"}"),
                                      "u", "v1", true);
   ASSERT_FALSE(no_type.ok());
   EXPECT_EQ(no_type.status().message(),
@@ -241,8 +240,7 @@ TEST(ReviewTest, DenialStatusAsKubeFormatsIt) {
   EXPECT_EQ(none.at("message"),
             "admission webhook \"v.example.com\" denied the request without explanation");
   json::object internal = InternalErrorStatus("failed calling webhook \"x\": boom");
-  EXPECT_EQ(internal.at("message"),
-            "Internal error occurred: failed calling webhook \"x\": boom");
+  EXPECT_EQ(internal.at("message"), "Internal error occurred: failed calling webhook \"x\": boom");
   EXPECT_EQ(internal.at("code"), 500);
   EXPECT_EQ(internal.at("reason"), "InternalError");
 }

@@ -17,7 +17,8 @@ std::string GoStringSlice(const json::array* a) {
   std::string s = "[]string{";
   if (a) {
     for (size_t i = 0; i < a->size(); ++i) {
-      if (i) s += ", ";
+      if (i)
+        s += ", ";
       s += (*a)[i].is_string() ? Quote((*a)[i].get_string()) : Repr((*a)[i]);
     }
   }
@@ -42,8 +43,10 @@ void ValidateResources(const json::array* resources, const std::string& path, Er
       errs.Required(Index(path, i));
       continue;
     }
-    if (rs == "*/*") double_wild = true;
-    if (rs == "*") single_wild = true;
+    if (rs == "*/*")
+      double_wild = true;
+    if (rs == "*")
+      single_wild = true;
     size_t slash = rs.find('/');
     if (slash == std::string::npos) {
       res_without_sub = rs != "*";
@@ -56,8 +59,10 @@ void ValidateResources(const json::array* resources, const std::string& path, Er
     if (sub_with_wild_res.count(sub)) {
       errs.InvalidStr(Index(path, i), rs, "if '*/" + sub + "' is present, must not specify " + rs);
     }
-    if (sub == "*") res_with_wild_sub.insert(res);
-    if (res == "*") sub_with_wild_res.insert(sub);
+    if (sub == "*")
+      res_with_wild_sub.insert(res);
+    if (res == "*")
+      sub_with_wild_res.insert(sub);
   }
   if (resources->size() > 1 && double_wild) {
     errs.Invalid(path, GoStringSlice(resources),
@@ -72,7 +77,8 @@ void ValidateResources(const json::array* resources, const std::string& path, Er
 void ValidateRule(const json::object& rule, const std::string& path, Errors& errs) {
   const json::array* ops = Arr(rule, "operations");
   std::string opath = Child(path, "operations");
-  if (!ops || ops->empty()) errs.Required(opath);
+  if (!ops || ops->empty())
+    errs.Required(opath);
   if (ops && ops->size() > 1 && HasWildcard(*ops)) {
     errs.Invalid(opath, GoStringSlice(ops), "if '*' is present, must not specify other operations");
   }
@@ -85,13 +91,15 @@ void ValidateRule(const json::object& rule, const std::string& path, Errors& err
     }
   }
   const json::array* groups = Arr(rule, "apiGroups");
-  if (!groups || groups->empty()) errs.Required(Child(path, "apiGroups"));
+  if (!groups || groups->empty())
+    errs.Required(Child(path, "apiGroups"));
   if (groups && groups->size() > 1 && HasWildcard(*groups)) {
     errs.Invalid(Child(path, "apiGroups"), GoStringSlice(groups),
                  "if '*' is present, must not specify other API groups");
   }
   const json::array* versions = Arr(rule, "apiVersions");
-  if (!versions || versions->empty()) errs.Required(Child(path, "apiVersions"));
+  if (!versions || versions->empty())
+    errs.Required(Child(path, "apiVersions"));
   if (versions && versions->size() > 1 && HasWildcard(*versions)) {
     errs.Invalid(Child(path, "apiVersions"), GoStringSlice(versions),
                  "if '*' is present, must not specify other API versions");
@@ -155,7 +163,8 @@ void ValidateUrl(std::string_view url, const std::string& path, Errors& errs) {
 }
 
 void ValidateService(const json::object& svc, const std::string& path, Errors& errs) {
-  if (Str(svc, "name").empty()) errs.Required(Child(path, "name"), "service name is required");
+  if (Str(svc, "name").empty())
+    errs.Required(Child(path, "name"), "service name is required");
   if (Str(svc, "namespace").empty()) {
     errs.Required(Child(path, "namespace"), "service namespace is required");
   }
@@ -165,7 +174,8 @@ void ValidateService(const json::object& svc, const std::string& path, Errors& e
                     "port is not valid: must be between 1 and 65535, inclusive");
   }
   std::string_view p = Str(svc, "path");
-  if (p.empty() || p == "/") return;
+  if (p.empty() || p == "/")
+    return;
   if (p == "//") {
     errs.InvalidStr(Child(path, "path"), p, "segment[0] may not be empty");
     return;
@@ -175,7 +185,8 @@ void ValidateService(const json::object& svc, const std::string& path, Errors& e
     return;
   }
   std::string_view segs = p.substr(1);
-  if (!segs.empty() && segs.back() == '/') segs.remove_suffix(1);
+  if (!segs.empty() && segs.back() == '/')
+    segs.remove_suffix(1);
   size_t i = 0;
   for (std::string_view seg : Split(segs, '/')) {
     if (seg.empty()) {
@@ -183,7 +194,8 @@ void ValidateService(const json::object& svc, const std::string& path, Errors& e
                       "segment[" + std::to_string(i) + "] may not be empty");
     } else if (auto bad = IsDns1123Subdomain(seg); !bad.empty()) {
       std::string msg = "segment[" + std::to_string(i) + "]: ";
-      for (size_t k = 0; k < bad.size(); ++k) msg += (k ? ", " : "") + bad[k];
+      for (size_t k = 0; k < bad.size(); ++k)
+        msg += (k ? ", " : "") + bad[k];
       errs.InvalidStr(Child(path, "path"), p, msg);
     }
     ++i;
@@ -203,8 +215,10 @@ void ValidateReviewVersions(const json::array* versions, const std::string& path
       errs.InvalidStr(Index(path, i), v, "duplicate version");
       continue;
     }
-    for (const auto& m : IsDns1035Label(v)) errs.InvalidStr(Index(path, i), v, m);
-    if (v == "v1" || v == "v1beta1") accepted = true;
+    for (const auto& m : IsDns1035Label(v))
+      errs.InvalidStr(Index(path, i), v, m);
+    if (v == "v1" || v == "v1beta1")
+      accepted = true;
   }
   if (!accepted) {
     errs.Invalid(path, GoStringSlice(versions), "must include at least one of v1, v1beta1");
@@ -219,10 +233,12 @@ void ValidateWebhook(const json::object& hook, bool mutating, const std::string&
     errs.Required(npath);
   } else if (auto bad = IsDns1123Subdomain(name); !bad.empty()) {
     std::string msg;
-    for (size_t k = 0; k < bad.size(); ++k) msg += (k ? "," : "") + bad[k];
+    for (size_t k = 0; k < bad.size(); ++k)
+      msg += (k ? "," : "") + bad[k];
     errs.InvalidStr(npath, name, msg);
   } else if (std::count(name.begin(), name.end(), '.') < 2) {
-    errs.InvalidStr(npath, name, "should be a domain with at least three segments separated by dots");
+    errs.InvalidStr(npath, name,
+                    "should be a domain with at least three segments separated by dots");
   }
   if (const json::array* rules = Arr(hook, "rules")) {
     for (size_t i = 0; i < rules->size(); ++i) {
@@ -291,23 +307,28 @@ void ValidateWebhook(const json::object& hook, bool mutating, const std::string&
 
 void DefaultWebhookConfiguration(json::object& obj, bool mutating) {
   json::array* hooks = MutArr(obj, "webhooks");
-  if (!hooks) return;
+  if (!hooks)
+    return;
   for (json::value& hv : *hooks) {
     json::object* hook = hv.if_object();
-    if (!hook) continue;
+    if (!hook)
+      continue;
     SetIfMissing(*hook, "failurePolicy", "Fail");
     SetIfMissing(*hook, "matchPolicy", "Equivalent");
     SetIfMissing(*hook, "namespaceSelector", json::object());
     SetIfMissing(*hook, "objectSelector", json::object());
     SetIfMissing(*hook, "timeoutSeconds", 10);
-    if (mutating) SetIfMissing(*hook, "reinvocationPolicy", "Never");
+    if (mutating)
+      SetIfMissing(*hook, "reinvocationPolicy", "Never");
     if (json::array* rules = MutArr(*hook, "rules")) {
       for (json::value& rv : *rules) {
-        if (json::object* r = rv.if_object()) SetIfMissing(*r, "scope", "*");
+        if (json::object* r = rv.if_object())
+          SetIfMissing(*r, "scope", "*");
       }
     }
     if (json::object* cc = MutObj(*hook, "clientConfig")) {
-      if (json::object* svc = MutObj(*cc, "service")) SetIfMissing(*svc, "port", 443);
+      if (json::object* svc = MutObj(*cc, "service"))
+        SetIfMissing(*svc, "port", 443);
     }
   }
 }

@@ -18,7 +18,8 @@ const ResourceInfo& Validating() {
 
 std::vector<std::string> Messages(const std::vector<StatusCause>& causes) {
   std::vector<std::string> out;
-  for (const auto& c : causes) out.push_back(c.field + ": " + c.message);
+  for (const auto& c : causes)
+    out.push_back(c.field + ": " + c.message);
   return out;
 }
 

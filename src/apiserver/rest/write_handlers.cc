@@ -277,7 +277,7 @@ void FinishMutatedUpdate(const ResourceEntry& e, const std::string& subresource,
     return;
   }
   json::object& rm = api::EnsureObject(result, "metadata");
-  for (const char* f : {"uid", "creationTimestamp", "deletionTimestamp",
+  for (const char* f : {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
                         "deletionGracePeriodSeconds", "generation"}) {
     if (auto it = om.find(f); it != om.end()) {
       rm[f] = it->value();
