@@ -681,6 +681,10 @@ TEST_F(KubectlTest, ApiResources) {
       {"events", "ev", "events.k8s.io/v1", "true", "Event"},
       {"poddisruptionbudgets", "pdb", "policy/v1", "true", "PodDisruptionBudget"},
       {"storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"},
+      {"mutatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", "false",
+       "MutatingWebhookConfiguration"},
+      {"validatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", "false",
+       "ValidatingWebhookConfiguration"},
   };
   EXPECT_EQ(rows, expected) << out;
 
@@ -699,7 +703,11 @@ TEST_F(KubectlTest, ApiResources) {
   }
 
   auto ns_only = Ok({"api-resources", "--namespaced=false", "-o", "name"});
-  EXPECT_EQ(ns_only, "namespaces\nnodes\npersistentvolumes\nstorageclasses.storage.k8s.io\n");
+  EXPECT_EQ(ns_only,
+            "namespaces\nnodes\npersistentvolumes\n"
+            "mutatingwebhookconfigurations.admissionregistration.k8s.io\n"
+            "validatingwebhookconfigurations.admissionregistration.k8s.io\n"
+            "storageclasses.storage.k8s.io\n");
   auto versions = Ok({"api-versions"});
   for (const char* v : {"v1\n", "apps/v1\n", "policy/v1\n", "coordination.k8s.io/v1\n",
                         "storage.k8s.io/v1\n", "events.k8s.io/v1\n"}) {
