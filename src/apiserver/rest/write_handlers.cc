@@ -292,6 +292,7 @@ void FinishMutatedUpdate(const ResourceEntry& e, const std::string& subresource,
       result.erase("status");
     }
   }
+  if (info.prepare_update_fn) info.prepare_update_fn(result, old);
   if (info.default_fn) info.default_fn(result);
   bool bump = info.bumps_generation_fn ? info.bumps_generation_fn(result, old)
                                        : SpecChanged(result, old);
@@ -451,7 +452,11 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
                 m.erase(f);
               }
             }
-            if (e->info->default_fn) e->info->default_fn(*objp);
+            // As kube's BeforeCreate after admission: status reset, PrepareForCreate, defaults.
+            const ResourceInfo& ri = *e->info;
+            if (ri.has_status && ri.reset_status_on_create) objp->erase("status");
+            if (ri.prepare_create_fn) ri.prepare_create_fn(*objp, now);
+            if (ri.default_fn) ri.default_fn(*objp);
             gen = std::string(api::GetString(m, "generateName"));
             nm = std::string(api::GetString(m, "name"));
           }
