@@ -68,6 +68,7 @@ struct ApiServer::Impl {
   std::unique_ptr<ApiRegistry> registry;
   std::unique_ptr<RestHandler> handler;
   std::unique_ptr<CrdController> crd_controller;
+  std::unique_ptr<admission::AdmissionChain> admission;  // drained before the handler goes
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<gc::GarbageCollector> gc;
   std::string kubeconfig;
@@ -260,6 +261,9 @@ Status ApiServer::Start() {
     }
   }
 
+  m.admission = std::make_unique<admission::AdmissionChain>(m.registry.get(),
+                                                            admission::NewHttpsCaller());
+  m.handler->SetAdmission(m.admission.get());
   m.handler->SetNamespaceTerminatingHook([this] {
     std::lock_guard l(impl_->mu);
     impl_->ns_dirty = true;

@@ -681,6 +681,10 @@ TEST_F(KubectlTest, ApiResources) {
       {"events", "ev", "events.k8s.io/v1", "true", "Event"},
       {"poddisruptionbudgets", "pdb", "policy/v1", "true", "PodDisruptionBudget"},
       {"storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"},
+      {"mutatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", "false",
+       "MutatingWebhookConfiguration"},
+      {"validatingwebhookconfigurations", "", "admissionregistration.k8s.io/v1", "false",
+       "ValidatingWebhookConfiguration"},
       {"customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false",
        "CustomResourceDefinition"},
   };
@@ -703,6 +707,8 @@ TEST_F(KubectlTest, ApiResources) {
   auto ns_only = Ok({"api-resources", "--namespaced=false", "-o", "name"});
   EXPECT_EQ(ns_only,
             "namespaces\nnodes\npersistentvolumes\n"
+            "mutatingwebhookconfigurations.admissionregistration.k8s.io\n"
+            "validatingwebhookconfigurations.admissionregistration.k8s.io\n"
             "customresourcedefinitions.apiextensions.k8s.io\nstorageclasses.storage.k8s.io\n");
   auto versions = Ok({"api-versions"});
   for (const char* v : {"v1\n", "apps/v1\n", "policy/v1\n", "coordination.k8s.io/v1\n",

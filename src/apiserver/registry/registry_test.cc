@@ -92,6 +92,12 @@ const std::vector<Expected>& ExpectedTypes() {
        false,
        false},
       {"events.k8s.io", "events", "Event", "event", "EventList", true, {"ev"}, false, false},
+      {"admissionregistration.k8s.io", "mutatingwebhookconfigurations",
+       "MutatingWebhookConfiguration", "mutatingwebhookconfiguration",
+       "MutatingWebhookConfigurationList", false, {}, false, false},
+      {"admissionregistration.k8s.io", "validatingwebhookconfigurations",
+       "ValidatingWebhookConfiguration", "validatingwebhookconfiguration",
+       "ValidatingWebhookConfigurationList", false, {}, false, false},
   };
   return kTypes;
 }
@@ -165,7 +171,10 @@ TEST(BuiltinResourcesTest, VerbsAndCategories) {
     }
     bool in_all = r.resource == "pods" || r.resource == "services" ||
                   r.resource == "statefulsets" || r.resource == "deployments";
-    EXPECT_EQ(r.categories, in_all ? std::vector<std::string>{"all"} : std::vector<std::string>{});
+    bool api_extensions = r.group == "admissionregistration.k8s.io";
+    EXPECT_EQ(r.categories, in_all           ? std::vector<std::string>{"all"}
+                            : api_extensions ? std::vector<std::string>{"api-extensions"}
+                                             : std::vector<std::string>{});
   }
 }
 

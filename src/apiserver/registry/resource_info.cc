@@ -25,6 +25,8 @@ const std::vector<ResourceInfo>& BuiltinResources() {
     v->push_back(reg::MakeLease());
     v->push_back(reg::MakeStorageClass());
     v->push_back(reg::MakeEventsV1Event());
+    v->push_back(reg::MakeMutatingWebhookConfiguration());
+    v->push_back(reg::MakeValidatingWebhookConfiguration());
     return v;
   }();
   return *kResources;

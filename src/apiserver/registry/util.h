@@ -155,6 +155,8 @@ ResourceInfo MakePodDisruptionBudget();
 ResourceInfo MakeLease();
 ResourceInfo MakeStorageClass();
 ResourceInfo MakeEventsV1Event();
+ResourceInfo MakeMutatingWebhookConfiguration();    // admissionregistration.cc
+ResourceInfo MakeValidatingWebhookConfiguration();  // admissionregistration.cc
 
 std::vector<std::string> AllVerbs();  // create,delete,deletecollection,get,list,patch,update,watch
 std::string ToLowerCopy(std::string_view s);

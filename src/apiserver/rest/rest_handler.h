@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "apiserver/admission/chain.h"
 #include "apiserver/http/request.h"
 #include "apiserver/rest/api_registry.h"
 #include "common/clock.h"
@@ -40,6 +41,8 @@ struct DeleteOptions {
   std::string precondition_uid;
   std::string precondition_rv;
   bool dry_run = false;
+  UserInfo user;          // who asked (admission webhooks' userInfo); empty = the server itself
+  bool admitted = false;  // admission webhooks already ran for this deletion
 };
 
 // How a write is attributed (managed fields) and what kind of write it is.
@@ -76,6 +79,8 @@ class RestHandler : public Handler {
   void SetServerAddress(std::string addr) { opts_.server_address = std::move(addr); }
   // Called whenever a Namespace gets a deletionTimestamp (wakes the namespace controller).
   void SetNamespaceTerminatingHook(std::function<void()> hook) { ns_hook_ = std::move(hook); }
+  // Admission webhooks for every write (apiserver/admission). Set before serving; may be null.
+  void SetAdmission(admission::AdmissionChain* chain) { admission_ = chain; }
 
  private:
   void HandleResource(Request& req, RequestScope& scope, Responder& respond);
@@ -97,16 +102,20 @@ class RestHandler : public Handler {
 
   // The shared update pipeline: read newest, mutate, finalize, write; retries races.
   // `user_rv`: a resourceVersion the client asked to be current ("" = unconditional).
+  // `admit`: user and options for admission webhooks (null: a write of the server itself).
   void RunUpdate(ResourceEntry* e, const std::string& ns, const std::string& name,
                  const std::string& subresource, const WriteOptions& w,
                  std::function<Result<boost::json::value>(const boost::json::value& current)>
                      mutate,
-                 Responder respond, int attempt);
+                 Responder respond, int attempt,
+                 std::shared_ptr<const admission::Attributes> admit = nullptr);
 
   // The create pipeline after the body is parsed: metadata, strategy, managed fields,
   // validation, store. `obj` already went through ApplyConfig when w.apply.
+  // `attrs`: the CREATE attributes for admission webhooks (null: no admission).
   void CreateObject(ResourceEntry* e, const RequestScope& s, boost::json::object obj,
-                    const WriteOptions& w, Responder respond);
+                    const WriteOptions& w, Responder respond,
+                    std::shared_ptr<admission::Attributes> attrs);
 
   Status CheckNamespace(const RequestScope& s) const;
 
@@ -114,6 +123,7 @@ class RestHandler : public Handler {
   Clock* clock_;
   RestOptions opts_;
   std::function<void()> ns_hook_;
+  admission::AdmissionChain* admission_ = nullptr;
 };
 
 }  // namespace kcx::apiserver

@@ -282,6 +282,130 @@ Response ObjectResponse(int code, std::string body) {
   return r;
 }
 
+// ---- admission webhooks (apiserver/admission) ----
+
+// The attributes of one write for the admission chain; `object`/`old_object` are set later.
+std::shared_ptr<admission::Attributes> AdmissionAttributes(
+    const ResourceEntry& e, admission::Operation op, std::string_view ns, std::string_view name,
+    std::string_view subresource, bool dry, const UserInfo& user, std::string_view options_kind,
+    std::string_view field_manager) {
+  auto a = std::make_shared<admission::Attributes>();
+  const ResourceInfo& i = *e.info;
+  a->operation = op;
+  a->resource = {i.group, i.version, i.resource};
+  a->kind = {i.group, i.version, i.kind};
+  a->subresource = std::string(subresource);
+  a->namespaced = i.namespaced;
+  // As kube: the attributes of a Namespace carry its own name as the namespace.
+  a->ns = std::string(i.group.empty() && i.resource == "namespaces" ? name : ns);
+  a->name = std::string(name);
+  a->dry_run = dry;
+  if (user.name.empty()) {
+    a->user = "system:apiserver";  // the server's own controllers (namespace lifecycle, GC)
+    a->groups = {"system:masters"};
+  } else {
+    a->user = user.name;
+    a->groups = user.groups;
+  }
+  a->options = json::object{{"kind", options_kind}, {"apiVersion", "meta.k8s.io/v1"}};
+  if (dry) a->options["dryRun"] = json::array{"All"};
+  if (!field_manager.empty()) a->options["fieldManager"] = field_manager;
+  return a;
+}
+
+// Adds the webhooks' warnings to a response as `Warning: 299 - "<text>"` headers.
+Responder WithWarnings(Responder respond, std::vector<std::string> warnings) {
+  if (warnings.empty()) return respond;
+  return [respond = std::move(respond), warnings = std::move(warnings)](Response r) {
+    for (const auto& w : warnings) {
+      r.headers.emplace_back("Warning", "299 - " + json::serialize(json::string(w)));
+    }
+    respond(std::move(r));
+  };
+}
+
+// Runs one admission phase; `next` continues the write (inline when no webhook matches, else
+// on an admission worker thread) with a responder that carries the webhooks' warnings.
+void Admit(admission::AdmissionChain* chain, bool mutating,
+           std::shared_ptr<admission::Attributes> attrs, Responder respond,
+           std::function<void(Responder, bool mutated)> next) {
+  if (!chain) return next(std::move(respond), false);
+  auto done = [respond = std::move(respond), next = std::move(next)](
+                  admission::Outcome o) mutable {
+    Responder r = WithWarnings(std::move(respond), std::move(o.warnings));
+    if (o.error) {
+      Response resp;
+      resp.code = static_cast<int>(api::GetInt(*o.error, "code", 500));
+      resp.body = json::serialize(*o.error);
+      return r(std::move(resp));
+    }
+    next(std::move(r), o.mutated);
+  };
+  if (mutating) {
+    chain->Mutate(std::move(attrs), std::move(done));
+  } else {
+    chain->Validate(std::move(attrs), std::move(done));
+  }
+}
+
+
+// After mutating webhooks changed an update, what the server owns is restored as its strategy
+// restores it (kube runs the strategy after mutating admission): a status or finalize write
+// keeps only its part, system metadata and (for the main resource) status stay as stored,
+// defaults apply, and generation follows the final spec.
+void FinishMutatedUpdate(const ResourceEntry& e, const std::string& subresource,
+                         json::object& result, const json::object& old) {
+  const ResourceInfo& info = *e.info;
+  const json::object* omp = api::GetObject(old, "metadata");
+  static const json::object kEmpty;
+  const json::object& om = omp ? *omp : kEmpty;
+  std::string rv(api::GetString(api::EnsureObject(result, "metadata"), "resourceVersion"));
+  if (subresource == "status" || subresource == "finalize") {
+    json::object r = old;
+    if (subresource == "status") {
+      if (auto it = result.find("status"); it != result.end()) {
+        r["status"] = it->value();
+      } else {
+        r.erase("status");
+      }
+    } else {
+      const json::object* spec = api::GetObject(result, "spec");
+      const json::value* f = spec ? spec->if_contains("finalizers") : nullptr;
+      json::object& rs = api::EnsureObject(r, "spec");
+      if (f) {
+        rs["finalizers"] = *f;
+      } else {
+        rs.erase("finalizers");
+      }
+    }
+    api::EnsureObject(r, "metadata")["resourceVersion"] = rv;
+    result = std::move(r);
+    return;
+  }
+  json::object& rm = api::EnsureObject(result, "metadata");
+  for (const char* f : {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                        "deletionGracePeriodSeconds", "generation"}) {
+    if (auto it = om.find(f); it != om.end()) {
+      rm[f] = it->value();
+    } else {
+      rm.erase(f);
+    }
+  }
+  if (info.has_status) {
+    if (auto it = old.find("status"); it != old.end()) {
+      result["status"] = it->value();
+    } else {
+      result.erase("status");
+    }
+  }
+  if (info.prepare_update_fn) info.prepare_update_fn(result, old);
+  if (info.default_fn) info.default_fn(result);
+  bool bump = info.bumps_generation_fn ? info.bumps_generation_fn(result, old)
+                                       : SpecChanged(result, old);
+  if (info.tracks_generation && bump) {
+    result["metadata"].get_object()["generation"] = api::GetInt(om, "generation", 0) + 1;
+  }
+}
 
 // The WriteIntent::build of a write: the prepared record with `obj` serialized at the assigned
 // resourceVersion. Captures by reference; the store calls it synchronously inside Write.
@@ -298,7 +422,8 @@ std::function<Record(uint64_t)> BuildRecord(const Record& proto, json::object& o
 // random suffix, as kube-apiserver does.
 void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::object> obj,
                    std::string generate_name, std::string name, int attempt, bool dry,
-                   Responder respond) {
+                   Responder respond, admission::AdmissionChain* chain,
+                   std::shared_ptr<admission::Attributes> attrs) {
   json::object& o = *obj;
   json::object& m = o["metadata"].get_object();
   std::string nm = name;
@@ -308,6 +433,9 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
   }
   auto causes = ValidateObject(*e, o, nullptr);
   if (!causes.empty()) return respond(ErrorResponse(InvalidError(*e, nm, std::move(causes))));
+  if (attrs) attrs->object = obj;
+  Admit(chain, false, attrs, std::move(respond), [=](Responder respond, bool) mutable {
+  json::object& o = *obj;
   if (dry) {
     if (e->store->GetLatest(e->Key(ns, nm))) {
       return respond(ErrorResponse(AlreadyExistsError(*e, nm)));
@@ -324,11 +452,12 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
         in.build = BuildRecord(proto, o);
         return in;
       },
-      [e, ns, obj, generate_name, name, attempt, dry,
+      [e, ns, obj, generate_name, name, attempt, dry, chain, attrs,
        respond = std::move(respond)](Result<RecordPtr> r) mutable {
         if (!r.ok()) {
           if (r.status().reason() == Reason::kAlreadyExists && name.empty() && attempt < 8) {
-            CreateAttempt(e, ns, obj, generate_name, name, attempt + 1, dry, std::move(respond));
+            CreateAttempt(e, ns, obj, generate_name, name, attempt + 1, dry, std::move(respond),
+                          chain, attrs);
             return;
           }
           respond(ErrorResponse(r.status()));
@@ -336,6 +465,7 @@ void CreateAttempt(ResourceEntry* e, std::string ns, std::shared_ptr<json::objec
         }
         respond(ObjectResponse(201, (*r)->json));
       });
+  });
 }
 
 // Custom resources: pruning of unknown fields under the request's fieldValidation
@@ -405,11 +535,18 @@ void RestHandler::Create(Request& req, const RequestScope& s, Responder respond)
     }
     if (!warnings->empty()) respond = WithWarnings(std::move(respond), warnings);
   }
-  CreateObject(e, s, std::move(obj), *w, std::move(respond));
+  std::shared_ptr<admission::Attributes> attrs;
+  if (admission_) {
+    attrs = AdmissionAttributes(*e, admission::Operation::kCreate, s.ns,
+                                api::GetStringPath(obj, {"metadata", "name"}), "", w->dry_run,
+                                req.user, "CreateOptions", req.Query("fieldManager"));
+  }
+  CreateObject(e, s, std::move(obj), *w, std::move(respond), std::move(attrs));
 }
 
 void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::object obj,
-                               const WriteOptions& w, Responder respond) {
+                               const WriteOptions& w, Responder respond,
+                               std::shared_ptr<admission::Attributes> attrs) {
   json::object& meta = api::EnsureObject(obj, "metadata");
   if (e->info->namespaced) {
     std::string_view ns = api::GetString(meta, "namespace");
@@ -481,8 +618,40 @@ void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::ob
     respond = ConvertingResponder(*e, std::move(respond));
   }
 
-  CreateAttempt(e, s.ns, std::make_shared<json::object>(std::move(obj)), generate_name, name, 0,
-                w.dry_run, std::move(respond));
+  // Mutating admission webhooks see the defaulted object; validation follows in CreateAttempt.
+  json::object fixed;  // metadata the server sets, which webhooks cannot change
+  if (const json::object* fm = api::GetObject(obj, "metadata")) {
+    for (const char* f : {"uid", "creationTimestamp", "generation", "namespace"}) {
+      if (auto it = fm->find(f); it != fm->end()) fixed[f] = it->value();
+    }
+  }
+  auto objp = std::make_shared<json::object>(std::move(obj));
+  if (attrs) attrs->object = objp;
+  if (!admission_) attrs = nullptr;
+  const bool dry = w.dry_run;
+  Admit(admission_, true, attrs, std::move(respond),
+        [=, this](Responder respond, bool mutated) mutable {
+          std::string gen = generate_name, nm = name;
+          if (mutated) {
+            // Webhooks cannot change what the server sets; defaults apply to what they added.
+            json::object& m = api::EnsureObject(*objp, "metadata");
+            for (const char* f : {"uid", "creationTimestamp", "generation", "namespace"}) {
+              if (auto it = fixed.find(f); it != fixed.end()) {
+                m[f] = it->value();
+              } else {
+                m.erase(f);
+              }
+            }
+            // As kube's BeforeCreate after admission: status reset, PrepareForCreate, defaults.
+            const ResourceInfo& ri = *e->info;
+            if (ri.has_status && ri.reset_status_on_create) objp->erase("status");
+            if (ri.prepare_create_fn) ri.prepare_create_fn(*objp, now);
+            if (ri.default_fn) ri.default_fn(*objp);
+            gen = std::string(api::GetString(m, "generateName"));
+            nm = std::string(api::GetString(m, "name"));
+          }
+          CreateAttempt(e, s.ns, objp, gen, nm, 0, dry, std::move(respond), admission_, attrs);
+        });
 }
 
 // -------------------------------------------------------------------------------------------
@@ -526,7 +695,11 @@ void RestHandler::Update(Request& req, const RequestScope& s, Responder respond)
   if (Status st = WrapPruning(*e->info, req, mutate, respond, true); !st.ok()) {
     return respond(ErrorResponse(st));
   }
-  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0);
+  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0,
+            admission_ ? AdmissionAttributes(*e, admission::Operation::kUpdate, s.ns, s.name,
+                                             s.subresource, w->dry_run, req.user, "UpdateOptions",
+                                             req.Query("fieldManager"))
+                       : nullptr);
 }
 
 void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) {
@@ -574,7 +747,11 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
     if (Status st = WrapPruning(*e->info, req, identity, respond, true); !st.ok()) {
       return respond(ErrorResponse(st));
     }
-    RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(identity), std::move(respond), 0);
+    RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(identity), std::move(respond), 0,
+              admission_ ? AdmissionAttributes(*e, admission::Operation::kUpdate, s.ns, s.name,
+                                               s.subresource, w->dry_run, req.user,
+                                               "PatchOptions", req.Query("fieldManager"))
+                         : nullptr);
     return;
   }
   if (type == kStrategic && e->info->custom_resource) {
@@ -601,7 +778,11 @@ void RestHandler::Patch(Request& req, const RequestScope& s, Responder respond) 
   if (Status st = WrapPruning(*e->info, req, mutate, respond, false); !st.ok()) {
     return respond(ErrorResponse(st));
   }
-  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0);
+  RunUpdate(e, s.ns, s.name, s.subresource, *w, std::move(mutate), std::move(respond), 0,
+            admission_ ? AdmissionAttributes(*e, admission::Operation::kUpdate, s.ns, s.name,
+                                             s.subresource, w->dry_run, req.user, "PatchOptions",
+                                             req.Query("fieldManager"))
+                       : nullptr);
 }
 
 void RestHandler::UpdateObject(ResourceEntry* e, const std::string& ns, const std::string& name,
@@ -624,7 +805,7 @@ void RestHandler::RunUpdate(
     ResourceEntry* e, const std::string& ns, const std::string& name,
     const std::string& subresource, const WriteOptions& w,
     std::function<Result<json::value>(const json::value& current)> mutate, Responder respond,
-    int attempt) {
+    int attempt, std::shared_ptr<const admission::Attributes> admit) {
   const bool dry_run = w.dry_run;
   const std::string key = e->Key(ns, name);
   auto schema = MergeSchema(*e);
@@ -653,15 +834,24 @@ void RestHandler::RunUpdate(
     scope.ns = ns;
     scope.has_ns = e->info->namespaced;
     scope.name = name;
-    CreateObject(e, scope, std::move(*created), w,
-                 [=, this](Response r) mutable {
-                   if (r.code == 409 && attempt < 4 &&
-                       r.body.find("\"AlreadyExists\"") != std::string::npos) {
-                     return RunUpdate(e, ns, name, subresource, w, std::move(mutate),
-                                      std::move(respond), attempt + 1);
-                   }
-                   respond(std::move(r));
-                 });
+    // An apply that creates is a CREATE for admission webhooks, as in kube.
+    std::shared_ptr<admission::Attributes> create_attrs;
+    if (admit) {
+      create_attrs = std::make_shared<admission::Attributes>(*admit);
+      create_attrs->operation = admission::Operation::kCreate;
+      create_attrs->old_object = nullptr;
+    }
+    CreateObject(
+        e, scope, std::move(*created), w,
+        [=, this](Response r) mutable {
+          if (r.code == 409 && attempt < 4 &&
+              r.body.find("\"AlreadyExists\"") != std::string::npos) {
+            return RunUpdate(e, ns, name, subresource, w, std::move(mutate), std::move(respond),
+                             attempt + 1, admit);
+          }
+          respond(std::move(r));
+        },
+        std::move(create_attrs));
     return;
   }
   if (!cur) return respond(ErrorResponse(NotFoundError(*e, name)));
@@ -795,16 +985,31 @@ void RestHandler::RunUpdate(
   result["metadata"].get_object()["resourceVersion"] = std::to_string(cur->rv);
   if (e->NeedsConversion()) result["apiVersion"] = e->storage_group_version;
 
-  auto causes = ValidateObject(*e, result, &old);
+  // Admission webhooks: mutating ones before the server's validation, validating ones after.
+  auto objp = std::make_shared<json::object>(std::move(result));
+  auto oldp = std::make_shared<const json::object>(std::move(oldv->get_object()));
+  std::shared_ptr<admission::Attributes> attrs;
+  if (admission_) {
+    attrs = admit ? std::make_shared<admission::Attributes>(*admit)
+                  : AdmissionAttributes(*e, admission::Operation::kUpdate, ns, name, subresource,
+                                        dry_run, UserInfo{}, "UpdateOptions", "");
+    attrs->object = objp;
+    attrs->old_object = oldp;
+  }
+  Admit(admission_, true, attrs, std::move(respond),
+        [=, this](Responder respond, bool mutated) mutable {
+  if (mutated) FinishMutatedUpdate(*e, subresource, *objp, *oldp);
+  auto causes = ValidateObject(*e, *objp, oldp.get());
   if (!causes.empty()) return respond(ErrorResponse(InvalidError(*e, name, std::move(causes))));
-
+  Admit(admission_, false, attrs, std::move(respond), [=, this](Responder respond, bool) mutable {
+  const json::object& old = *oldp;
   // A write that changes nothing is not written: no new resourceVersion, no watch event.
-  std::string same = json::serialize(result);
+  std::string same = json::serialize(*objp);
   if (same == cur->json) return respond(ObjectResponse(200, cur->json));
-  bool do_delete = ShouldDeleteDuringUpdate(*e, result, old);
+  bool do_delete = ShouldDeleteDuringUpdate(*e, *objp, old);
   if (dry_run) return respond(ObjectResponse(200, std::move(same)));
 
-  auto res = std::make_shared<json::object>(std::move(result));
+  auto res = objp;
   Record proto = PrepareRecord(*e, *res);
   uint64_t cur_rv = cur->rv;
   e->store->Write(
@@ -822,7 +1027,7 @@ void RestHandler::RunUpdate(
           if (IsRetry(r.status())) {
             if (user_rv.empty() && attempt < 16) {
               RunUpdate(e, ns, name, subresource, w, std::move(mutate), std::move(respond),
-                        attempt + 1);
+                        attempt + 1, admit);
             } else {
               respond(ErrorResponse(ModifiedConflict(*e, name)));
             }
@@ -833,6 +1038,8 @@ void RestHandler::RunUpdate(
         }
         respond(ObjectResponse(200, do_delete ? json::serialize(*res) : (*r)->json));
       });
+  });
+        });
 }
 
 // -------------------------------------------------------------------------------------------
@@ -842,6 +1049,7 @@ namespace {
 
 Result<DeleteOptions> ParseDeleteOptions(const Request& req) {
   DeleteOptions o;
+  o.user = req.user;
   auto dry = ParseDryRun(req);
   if (!dry.ok()) return dry.status();
   o.dry_run = *dry;
@@ -938,6 +1146,26 @@ void RestHandler::DeleteObject(ResourceEntry* e, const std::string& ns, const st
         *e, name,
         "Precondition failed: ResourceVersion in precondition: " + opts.precondition_rv +
             ", ResourceVersion in object meta: " + std::to_string(cur->rv))));
+  }
+  if (admission_ && !opts.admitted) {
+    // Admission webhooks (DELETE: oldObject only), then the deletion proper.
+    auto attrs = AdmissionAttributes(*e, admission::Operation::kDelete, ns, name, "",
+                                     opts.dry_run, opts.user, "DeleteOptions", "");
+    if (opts.grace_period_seconds) {
+      attrs->options["gracePeriodSeconds"] = *opts.grace_period_seconds;
+    }
+    if (!opts.propagation_policy.empty()) {
+      attrs->options["propagationPolicy"] = opts.propagation_policy;
+    }
+    attrs->old_object = std::make_shared<const json::object>(obj);
+    DeleteOptions next = opts;
+    next.admitted = true;
+    Admit(admission_, true, attrs, std::move(respond), [=, this](Responder r, bool) mutable {
+      Admit(admission_, false, attrs, std::move(r), [=, this](Responder r2, bool) mutable {
+        DeleteObject(e, ns, name, next, std::move(r2));
+      });
+    });
+    return;
   }
 
   // kube's rest.BeforeDelete. Only Pods delete gracefully: one bound to a node waits for its
