@@ -55,6 +55,12 @@ struct WriteOptions {
   std::shared_ptr<const boost::json::object> apply_config;
 };
 
+// Parses dryRun, fieldManager (default from the User-Agent, validated as kube does, errors in
+// the kind of the verb's options: "CreateOptions", "UpdateOptions", "PatchOptions") and force
+// (apply only).
+Result<WriteOptions> ParseWriteOptions(const Request& req, std::string_view options_kind,
+                                       bool apply);
+
 class RestHandler : public Handler {
  public:
   RestHandler(ApiRegistry* registry, Clock* clock, RestOptions opts);

@@ -124,9 +124,9 @@ void RestHandler::Scale(Request& req, const RequestScope& s, Responder respond) 
     resp.body = json::serialize(ToScale(sp, v->get_object()));
     return respond(std::move(resp));
   }
-  bool dry = false;
-  for (auto [it, end] = req.query.equal_range("dryRun"); it != end; ++it)
-    dry |= it->second == "All";
+  auto w = ParseWriteOptions(req, req.method == "PUT" ? "UpdateOptions" : "PatchOptions", false);
+  if (!w.ok())
+    return respond(ErrorResponse(w.status()));
   std::function<Result<json::value>(const json::value&)> mutate;
   std::string name = s.name;
   if (req.method == "PUT") {
@@ -170,7 +170,7 @@ void RestHandler::Scale(Request& req, const RequestScope& s, Responder respond) 
                              "the server does not allow this method on the requested resource")));
   }
   RunUpdate(
-      e, s.ns, s.name, "", dry, std::move(mutate),
+      e, s.ns, s.name, "", *w, std::move(mutate),
       [sp, respond = std::move(respond)](Response r) {
         if (r.code == 200 || r.code == 201) {
           auto v = api::ParseJson(r.body);

@@ -60,58 +60,6 @@ std::string ManagerFromUserAgent(std::string_view ua) {
   return out;
 }
 
-// The options a write request carries: dryRun, fieldManager (validated as kube's
-// ValidateFieldManager does, in the error kind of the verb's options: CreateOptions,
-// UpdateOptions, PatchOptions) and force (apply only).
-Result<WriteOptions> ParseWriteOptions(const Request& req, std::string_view options_kind,
-                                       bool apply) {
-  WriteOptions w;
-  auto dry = ParseDryRun(req);
-  if (!dry.ok()) return dry.status();
-  w.dry_run = *dry;
-  w.apply = apply;
-  std::string manager(req.Query("fieldManager"));
-  std::vector<StatusCause> causes;
-  if (manager.size() > 128) {
-    causes.push_back({"FieldValueTooLong", "Too long: may not be more than 128 bytes",
-                      "fieldManager"});
-  }
-  for (unsigned char c : manager) {
-    if (c < 0x20 || c == 0x7f) {
-      causes.push_back({"FieldValueInvalid",
-                        "Invalid value: " + json::serialize(json::string(manager)) +
-                            ": must only contain printable characters",
-                        "fieldManager"});
-      break;
-    }
-  }
-  if (apply && manager.empty()) {
-    causes.push_back({"FieldValueRequired", "Required value: is required for apply patch",
-                      "fieldManager"});
-  }
-  bool has_force = req.HasQuery("force");
-  if (has_force && !apply) {
-    causes.push_back(
-        {"FieldValueForbidden", "Forbidden: may not be specified for non-apply patch", "force"});
-  }
-  if (!causes.empty()) {
-    std::string msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: ";
-    for (size_t i = 0; i < causes.size(); ++i) {
-      if (i) msg += ", ";
-      msg += causes[i].field + ": " + causes[i].message;
-    }
-    if (causes.size() > 1) msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: [" +
-                                 msg.substr(msg.find("is invalid: ") + 12) + "]";
-    Status st(Reason::kInvalid, msg);
-    st.mutable_details().group = "meta.k8s.io";
-    st.mutable_details().kind = std::string(options_kind);
-    st.mutable_details().causes = std::move(causes);
-    return st;
-  }
-  w.force = apply && req.QueryBool("force");
-  w.manager = manager.empty() ? ManagerFromUserAgent(req.user_agent) : manager;
-  return w;
-}
 
 // The server-side-apply merge schema of a resource: the built-in table, or for custom
 // resources one derived (once) from the CRD's structural schema.
@@ -140,6 +88,8 @@ api::ssa::WriteContext MakeWriteContext(const ResourceEntry& e, const WriteOptio
   ctx.api_version = e.group_version;
   ctx.subresource = std::string(subresource);
   ctx.time = FormatRfc3339(now);
+  ctx.kind = e.info->kind;
+  ctx.has_status_subresource = e.info->has_status;
   return ctx;
 }
 
@@ -515,6 +465,59 @@ Responder WithWarnings(Responder respond, std::shared_ptr<std::vector<std::strin
 
 // -------------------------------------------------------------------------------------------
 // create
+
+// The options a write request carries (declared in rest_handler.h): dryRun, fieldManager (validated as kube's
+// ValidateFieldManager does, in the error kind of the verb's options: CreateOptions,
+// UpdateOptions, PatchOptions) and force (apply only).
+Result<WriteOptions> ParseWriteOptions(const Request& req, std::string_view options_kind,
+                                       bool apply) {
+  WriteOptions w;
+  auto dry = ParseDryRun(req);
+  if (!dry.ok()) return dry.status();
+  w.dry_run = *dry;
+  w.apply = apply;
+  std::string manager(req.Query("fieldManager"));
+  std::vector<StatusCause> causes;
+  if (manager.size() > 128) {
+    causes.push_back({"FieldValueTooLong", "Too long: may not be more than 128 bytes",
+                      "fieldManager"});
+  }
+  for (unsigned char c : manager) {
+    if (c < 0x20 || c == 0x7f) {
+      causes.push_back({"FieldValueInvalid",
+                        "Invalid value: " + json::serialize(json::string(manager)) +
+                            ": must only contain printable characters",
+                        "fieldManager"});
+      break;
+    }
+  }
+  if (apply && manager.empty()) {
+    causes.push_back({"FieldValueRequired", "Required value: is required for apply patch",
+                      "fieldManager"});
+  }
+  bool has_force = req.HasQuery("force");
+  if (has_force && !apply) {
+    causes.push_back(
+        {"FieldValueForbidden", "Forbidden: may not be specified for non-apply patch", "force"});
+  }
+  if (!causes.empty()) {
+    std::string msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: ";
+    for (size_t i = 0; i < causes.size(); ++i) {
+      if (i) msg += ", ";
+      msg += causes[i].field + ": " + causes[i].message;
+    }
+    if (causes.size() > 1) msg = std::string(options_kind) + ".meta.k8s.io \"\" is invalid: [" +
+                                 msg.substr(msg.find("is invalid: ") + 12) + "]";
+    Status st(Reason::kInvalid, msg);
+    st.mutable_details().group = "meta.k8s.io";
+    st.mutable_details().kind = std::string(options_kind);
+    st.mutable_details().causes = std::move(causes);
+    return st;
+  }
+  w.force = apply && req.QueryBool("force");
+  w.manager = manager.empty() ? ManagerFromUserAgent(req.user_agent) : manager;
+  return w;
+}
 
 void RestHandler::Create(Request& req, const RequestScope& s, Responder respond) {
   ResourceEntry* e = s.entry;
