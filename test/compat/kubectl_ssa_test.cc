@@ -28,7 +28,7 @@ class KubectlSsaTest : public ::testing::Test {
     return p;
   }
   json::value Get(const std::string& what) {
-    auto r = srv_->Kubectl({"get", what, "-n", "default", "-o", "json"});
+    auto r = srv_->Kubectl({"get", what, "-n", "default", "-o", "json", "--show-managed-fields"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out);
   }
