@@ -786,6 +786,18 @@ class BuiltinMetas {
     Kind("coordination.k8s.io", "Lease", Top("Lease"));
     Kind("storage.k8s.io", "StorageClass", Top("StorageClass"));
     Kind("events.k8s.io", "Event", Top("Event"));
+
+    // admissionregistration.k8s.io/v1: webhooks merge by name.
+    PatchMeta* mwc = Top("MutatingWebhookConfiguration");
+    Merge(mwc, "webhooks", "name");
+    Kind("admissionregistration.k8s.io", "MutatingWebhookConfiguration", mwc);
+    PatchMeta* vwc = Top("ValidatingWebhookConfiguration");
+    Merge(vwc, "webhooks", "name");
+    Kind("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", vwc);
+    // apiextensions.k8s.io/v1: no patch strategies (conditions merge by type in status).
+    Kind("apiextensions.k8s.io", "CustomResourceDefinition",
+         Top("CustomResourceDefinition", nullptr,
+             ConditionsStatus("CustomResourceDefinitionStatus")));
   }
 
   std::deque<PatchMeta> types_;  // stable addresses

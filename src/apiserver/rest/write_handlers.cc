@@ -13,6 +13,7 @@
 #include "apiserver/rest/object_util.h"
 #include "apiserver/rest/rest_handler.h"
 #include "apiserver/rest/status_json.h"
+#include "common/log.h"
 #include "common/strings.h"
 
 namespace kcx::apiserver {
@@ -78,6 +79,19 @@ Result<const api::ssa::TypeSchema*> MergeSchema(const ResourceEntry& e) {
     return Internal("no merge schema for " + e.qualified + (err.ok() ? "" : ": " + err.message()));
   }
   return e.merge_schema.get();
+}
+
+// kube's FieldManager.UpdateNoErrors: managed fields never fail a non-apply write. When they
+// cannot be computed (e.g. an ownerReference without the uid its list is keyed by), the
+// object is stored without managedFields and validation reports what is wrong with it.
+void UpdateManagedFieldsNoErrors(const api::ssa::TypeSchema& schema, const json::object* live,
+                                 json::object& obj, const api::ssa::WriteContext& ctx) {
+  if (Status st = api::ssa::UpdateManagedFields(schema, live, obj, ctx); !st.ok()) {
+    log::Debug("managed fields not updated for {}: {}", ctx.manager, st.ToString());
+    if (json::value* m = obj.if_contains("metadata"); m && m->is_object()) {
+      m->get_object().erase("managedFields");
+    }
+  }
 }
 
 api::ssa::WriteContext MakeWriteContext(const ResourceEntry& e, const WriteOptions& w,
@@ -604,11 +618,7 @@ void RestHandler::CreateObject(ResourceEntry* e, const RequestScope& s, json::ob
   if (!w.apply) {
     auto schema = MergeSchema(*e);
     if (!schema.ok()) return respond(ErrorResponse(schema.status()));
-    if (Status st = api::ssa::UpdateManagedFields(**schema, nullptr, obj,
-                                                  MakeWriteContext(*e, w, "", now));
-        !st.ok()) {
-      return respond(ErrorResponse(st));
-    }
+    UpdateManagedFieldsNoErrors(**schema, nullptr, obj, MakeWriteContext(*e, w, "", now));
   }
   if (info.has_status && info.reset_status_on_create) obj.erase("status");
   if (info.prepare_create_fn) info.prepare_create_fn(obj, now);
@@ -927,8 +937,8 @@ void RestHandler::RunUpdate(
       } else {
         rm.erase("managedFields");
       }
-    } else if (Status st = api::ssa::UpdateManagedFields(**schema, &old, result, ctx); !st.ok()) {
-      return respond(ErrorResponse(st));
+    } else {
+      UpdateManagedFieldsNoErrors(**schema, &old, result, ctx);
     }
   } else if (subresource == "finalize") {
     result = old;
@@ -965,9 +975,7 @@ void RestHandler::RunUpdate(
     // As in kube, managed fields are computed on the decoded (defaulted) object, before the
     // strategy copies status and other server-owned fields from the old object.
     if (!w.apply) {
-      if (Status st = api::ssa::UpdateManagedFields(**schema, &old, result, ctx); !st.ok()) {
-        return respond(ErrorResponse(st));
-      }
+      UpdateManagedFieldsNoErrors(**schema, &old, result, ctx);
     }
     if (info.has_status) {
       auto it = old.find("status");
