@@ -34,6 +34,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <latch>
 #include <map>
@@ -68,7 +69,7 @@ using SteadyClock = std::chrono::steady_clock;
 struct Options {
   std::string kcx = KCX_BIN;
   std::string kubectl = "kubectl";
-  std::string only = "creates,list,watch,watch-replay,memory,kubectl";
+  std::string only = "applies,creates,list,watch,watch-replay,memory,kubectl";
   std::string work_dir = "/var/tmp";
   int repeat = 3;
   int server_threads = 2;
@@ -165,8 +166,12 @@ struct CreateResult {
   double Rate() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
 };
 
-CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, double seconds,
-                        size_t count, const std::string& payload, const std::string& prefix) {
+// `clients` threads, each on its own keep-alive connection, send requests made by
+// `make(client, i)` (i = client, client + clients, ...) until `count` requests (if non-zero) or
+// `seconds` have passed; a response with another code than `want_code` is an error.
+CreateResult RunRequests(ServerProcess& s, int clients, double seconds, size_t count,
+                         const std::function<void(client::HttpRequest&, int, size_t)>& make,
+                         int want_code) {
   CreateResult res;
   std::vector<std::unique_ptr<client::Connection>> conns;
   for (int t = 0; t < clients; ++t) {
@@ -181,7 +186,6 @@ CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, do
   std::mutex mu;
   std::latch ready(clients + 1);
   std::vector<std::thread> threads;
-  const std::string target = "/api/v1/namespaces/" + ns + "/configmaps";
   SteadyClock::time_point start;  // published to the threads by the latch
   for (int t = 0; t < clients; ++t) {
     threads.emplace_back([&, t] {
@@ -189,14 +193,14 @@ CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, do
       lat.reserve(count ? count / clients + 1 : 200000);
       size_t ok = 0, errors = 0;
       std::string err;
-      client::HttpRequest req = s.Req("POST", target);
+      client::HttpRequest req = s.Req("POST", "/");
       ready.arrive_and_wait();
       const auto deadline = start + std::chrono::duration_cast<SteadyClock::duration>(
                                         std::chrono::duration<double>(seconds));
       for (size_t i = static_cast<size_t>(t);; i += static_cast<size_t>(clients)) {
         if (count ? i >= count : SteadyClock::now() >= deadline)
           break;
-        req.body = ConfigMapJson(prefix + std::to_string(i), payload);
+        make(req, t, i);
         auto t0 = SteadyClock::now();
         auto r = conns[t]->RoundTrip(req);
         auto t1 = SteadyClock::now();
@@ -206,7 +210,7 @@ CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, do
             err = r.status().message();
           break;  // the connection is gone
         }
-        if (r->code != 201) {
+        if (r->code != want_code) {
           errors++;
           if (err.empty())
             err = std::to_string(r->code) + " " + r->body.substr(0, 300);
@@ -234,6 +238,19 @@ CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, do
   res.client_cpu = SelfCpuSeconds() - client_cpu0;
   std::sort(res.latency_us.begin(), res.latency_us.end());
   return res;
+}
+
+CreateResult RunCreates(ServerProcess& s, const std::string& ns, int clients, double seconds,
+                        size_t count, const std::string& payload, const std::string& prefix) {
+  const std::string target = "/api/v1/namespaces/" + ns + "/configmaps";
+  return RunRequests(
+      s, clients, seconds, count,
+      [&](client::HttpRequest& req, int, size_t i) {
+        req.method = "POST";
+        req.target = target;
+        req.body = ConfigMapJson(prefix + std::to_string(i), payload);
+      },
+      201);
 }
 
 ServerProcess::Options ServerOpts(const Options& o, const std::string& storage) {
@@ -283,6 +300,85 @@ struct Report {
 };
 
 // ---------------------------------------------------------------------------------------------
+
+// A server-side apply configuration of a Deployment, as one of two managers writes it:
+// "app" owns replicas, the main container (image, 12 env vars, ports, resources) and labels;
+// "mesh" owns a sidecar container (image, 12 env vars) and annotations. About 50 fields each
+// time; `gen` changes values so every apply writes.
+std::string ApplyDeployment(const std::string& name, bool mesh, size_t gen) {
+  std::string g = std::to_string(gen);
+  std::string env;
+  for (int k = 0; k < 12; ++k) {
+    env += std::string(k ? "," : "") + R"({"name":"VAR_)" + std::to_string(k) + R"(","value":")" +
+           (k == 0 ? g : "v" + std::to_string(k)) + "\"}";
+  }
+  std::string head = R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":")" + name +
+                     "\",";
+  if (!mesh) {
+    return head + R"("labels":{"app":"bench","tier":"web","gen":")" + g +
+           R"("}},"spec":{"replicas":3,"selector":{"matchLabels":{"app":"bench"}},)"
+           R"("template":{"metadata":{"labels":{"app":"bench"}},"spec":{"containers":[)"
+           R"({"name":"main","image":"registry.example/app:)" + g + R"(","env":[)" + env +
+           R"(],"ports":[{"containerPort":8080,"protocol":"TCP"},{"containerPort":9090,)"
+           R"("protocol":"TCP"}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}]}}}})";
+  }
+  return head + R"("annotations":{"mesh/gen":")" + g +
+         R"("}},"spec":{"selector":{"matchLabels":{"app":"bench"}},"template":{"metadata":)"
+         R"({"labels":{"app":"bench"}},"spec":{"containers":[{"name":"sidecar","image":)"
+         R"("registry.example/proxy:)" + g + R"(","env":[)" + env + R"(]}]}}}})";
+}
+
+void BenchApplies(const Options& o, Report& rep, const std::string& storage) {
+  const std::string label = storage == "memory" ? "memory" : "durable";
+  const size_t objects_per_client = 16;
+  for (int run = 0; run < o.repeat; ++run) {
+    ServerProcess s(ServerOpts(o, storage));
+    if (Status st = s.Start(); !st.ok()) {
+      std::printf("applies %s run %d: cannot start server: %s\n", label.c_str(), run + 1,
+                  st.message().c_str());
+      continue;
+    }
+    if (Status st = CreateNamespace(s, "bench"); !st.ok()) {
+      std::printf("  %s\n", st.message().c_str());
+      continue;
+    }
+    const std::string base = "/apis/apps/v1/namespaces/bench/deployments/";
+    // Each request: object (client, i / clients % objects), manager alternating per round.
+    // The measured run starts at another generation, so no apply repeats a warm-up one.
+    size_t gen_offset = 0;
+    auto make = [&](client::HttpRequest& req, int client, size_t i) {
+      size_t round = i / static_cast<size_t>(o.clients);
+      std::string name = "d-" + std::to_string(client) + "-" +
+                         std::to_string(round % objects_per_client);
+      bool mesh = (round / objects_per_client) % 2 == 1;
+      req.method = "PATCH";
+      req.target = base + name + "?fieldManager=" + (mesh ? "mesh" : "app");
+      req.content_type = "application/apply-patch+yaml";
+      req.body = ApplyDeployment(name, mesh, round + gen_offset);
+    };
+    // Create every object once with both managers (warm-up), then measure.
+    RunRequests(s, o.clients, 0, o.clients * objects_per_client * 2, make, 200);
+    gen_offset = 1000000;
+    std::string load = LoadAvg();
+    CreateResult r = RunRequests(s, o.clients, o.create_seconds, 0, make, 200);
+    std::printf(
+        "applies %-7s run %d: %8.0f/s  (%zu in %.2f s, %zu errors)  p50 %.2f ms  p99 %.2f ms  "
+        "server CPU %.0f%%  client CPU %.0f%%  load %s\n",
+        label.c_str(), run + 1, r.Rate(), r.ok, r.seconds, r.errors,
+        Percentile(r.latency_us, 50) / 1000.0, Percentile(r.latency_us, 99) / 1000.0,
+        100 * r.server_cpu / r.seconds, 100 * r.client_cpu / r.seconds, load.c_str());
+    if (!r.first_error.empty())
+      std::printf("  first error: %s\n", r.first_error.c_str());
+    std::fflush(stdout);
+    if (s.Dead())
+      continue;
+    rep.Add("server-side applies/s (~50 fields, 2 managers), " + std::to_string(o.clients) +
+                " clients, " + label,
+            "/s", true, ">= 5,000", r.Rate());
+    rep.Add("server CPU per apply, " + label, "us", false, "",
+            r.ok ? 1e6 * r.server_cpu / static_cast<double>(r.ok) : 0);
+  }
+}
 
 void BenchCreates(const Options& o, Report& rep, const std::string& storage) {
   const std::string payload = Payload(o.payload_bytes);
@@ -1031,7 +1127,7 @@ int main(int argc, char** argv) {
   app.add_option("--kcx", o.kcx, "kcx binary")->capture_default_str();
   app.add_option("--kubectl", o.kubectl, "kubectl binary")->capture_default_str();
   app.add_option("--only", o.only,
-                 "comma-separated: creates,list,watch,watch-replay,memory,kubectl")
+                 "comma-separated: applies,creates,list,watch,watch-replay,memory,kubectl")
       ->capture_default_str();
   app.add_option("--work-dir", o.work_dir, "where server data dirs are created (on disk)")
       ->capture_default_str();
@@ -1061,6 +1157,9 @@ int main(int argc, char** argv) {
   std::printf("apiserver_bench: kcx %s, %u CPUs, load %s\n", o.kcx.c_str(),
               std::thread::hardware_concurrency(), LoadAvg().c_str());
   Report rep;
+  if (Wants(o, "applies")) {
+    BenchApplies(o, rep, "memory");
+  }
   if (Wants(o, "creates")) {
     BenchCreates(o, rep, "memory");
     BenchCreates(o, rep, "sqlite");
