@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <thread>
 
 #include "api/json.h"
 #include "test/testenv/apiserver_fixture.h"
@@ -246,6 +248,63 @@ TEST_F(ManagedFieldsTest, BadWriteOptionsAreRejectedLikeKube) {
   EXPECT_EQ(srv_->Call("GET", std::string(kCms) + "/e").code, 404);
   auto notyaml = srv_->Call("PATCH", std::string(kCms) + "/d?fieldManager=x", "a: [", kApply);
   EXPECT_EQ(notyaml.code, 400) << notyaml.body;
+}
+
+// Custom resources merge by the CRD's list markers: `x-kubernetes-list-type: map` keyed by name
+// keeps both managers' items; `set` unions values; applying to /status is recorded with the
+// subresource.
+TEST_F(ManagedFieldsTest, CustomResourcesMergeByTheirSchemaMarkers) {
+  const char* crd = R"({
+    "apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+    "metadata":{"name":"pools.example.com"},
+    "spec":{"group":"example.com","scope":"Namespaced",
+      "names":{"plural":"pools","kind":"Pool"},
+      "versions":[{"name":"v1","served":true,"storage":true,"subresources":{"status":{}},
+        "schema":{"openAPIV3Schema":{"type":"object","properties":{
+          "spec":{"type":"object","properties":{
+            "members":{"type":"array","x-kubernetes-list-type":"map",
+              "x-kubernetes-list-map-keys":["name"],
+              "items":{"type":"object","required":["name"],"properties":{
+                "name":{"type":"string"},"weight":{"type":"integer"}}}},
+            "tags":{"type":"array","x-kubernetes-list-type":"set",
+              "items":{"type":"string"}}}},
+          "status":{"type":"object","properties":{"ready":{"type":"integer"}}}}}}}]}})";
+  ASSERT_EQ(srv_->Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+                .code,
+            201);
+  const std::string url = "/apis/example.com/v1/namespaces/default/pools/p";
+  for (int i = 0; i < 500 && srv_->Call("GET", "/apis/example.com/v1/pools").code != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::string head = "apiVersion: example.com/v1\nkind: Pool\nmetadata:\n  name: p\nspec:\n";
+  auto a = srv_->Call("PATCH", url + "?fieldManager=a",
+                      head + "  members:\n  - {name: x, weight: 1}\n  tags: [red]\n", kApply);
+  ASSERT_EQ(a.code, 201) << a.body;
+  auto b = srv_->Call("PATCH", url + "?fieldManager=b",
+                      head + "  members:\n  - {name: y, weight: 2}\n  tags: [blue]\n", kApply);
+  ASSERT_EQ(b.code, 200) << b.body;
+  EXPECT_EQ(b.json.at("spec").at("members").as_array().size(), 2u) << b.body;
+  EXPECT_EQ(b.json.at("spec").at("tags").as_array().size(), 2u) << b.body;
+  std::string fb = json::serialize(Entry(b.json, "b", "Apply")->at("fieldsV1"));
+  EXPECT_NE(fb.find(R"(k:{\"name\":\"y\"})"), std::string::npos) << fb;
+  EXPECT_NE(fb.find(R"(v:\"blue\")"), std::string::npos) << fb;
+  // b changing x's weight conflicts with a.
+  auto c = srv_->Call("PATCH", url + "?fieldManager=b",
+                      head + "  members:\n  - {name: x, weight: 5}\n", kApply);
+  EXPECT_EQ(c.code, 409) << c.body;
+  EXPECT_NE(c.body.find(R"(.spec.members[name=\"x\"].weight)"), std::string::npos) << c.body;
+  // Apply to /status.
+  auto st = srv_->Call("PATCH", url + "/status?fieldManager=ctl",
+                       "apiVersion: example.com/v1\nkind: Pool\nmetadata:\n  name: p\n"
+                       "status:\n  ready: 2\n",
+                       kApply);
+  ASSERT_EQ(st.code, 200) << st.body;
+  EXPECT_EQ(st.json.at("status").at("ready"), 2);
+  const json::object* ctl = Entry(st.json, "ctl", "Apply");
+  ASSERT_NE(ctl, nullptr) << st.body;
+  EXPECT_EQ(api::GetString(*ctl, "subresource"), "status");
+  // The spec was not touched by the status apply.
+  EXPECT_EQ(st.json.at("spec").at("members").as_array().size(), 2u) << st.body;
 }
 
 }  // namespace
