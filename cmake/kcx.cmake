@@ -7,11 +7,6 @@
 
 # -Wno-restrict: GCC 12 reports false positives in std::string concatenation (GCC bug 105329).
 set(KCX_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-restrict)
-# With the sanitizers (built at -O1), GCC 12 reports false maybe-uninitialized warnings inside
-# <regex> and <functional> (GCC bugs 105562, 107919); the Release tree keeps the warning.
-if(KCX_SANITIZE)
-  list(APPEND KCX_WARNINGS -Wno-maybe-uninitialized)
-endif()
 
 function(kcx_library)
   cmake_parse_arguments(K "" "NAME" "SRCS;DEPS" ${ARGN})
