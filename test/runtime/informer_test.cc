@@ -168,6 +168,7 @@ TEST_F(InformerTest, RemovedHandlersGetNothingMoreAndTheInformerKeepsRunning) {
   Create("three");
   ASSERT_TRUE(Eventually([&] { return refused.load(); }));
   ASSERT_TRUE(inf->RemoveEventHandler(*sreg).ok());
+  holder->reset();  // the handler held its own registration: break that cycle
 
   inf->Stop();
   EXPECT_TRUE(inf->IsStopped());

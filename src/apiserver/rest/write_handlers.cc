@@ -835,7 +835,9 @@ void RestHandler::RunUpdate(
     if (!pruned.ok()) return respond(ErrorResponse(pruned.status()));
     if (!pruned->is_object()) return respond(ErrorResponse(Internal("apply produced no object")));
     json::object* created = &pruned->get_object();
-    std::string_view body_name = api::GetStringPath(*created, {"metadata", "name"});
+    // Read from the json::value itself: GetStringPath takes a json::value, and passing the
+    // object would build a temporary copy the view would dangle into.
+    std::string_view body_name = api::GetStringPath(*pruned, {"metadata", "name"});
     if (body_name != name) {
       return respond(ErrorResponse(BadRequest("the name of the object (" +
                                               std::string(body_name) +
