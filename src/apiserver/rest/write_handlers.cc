@@ -313,6 +313,29 @@ void Admit(admission::AdmissionChain* chain, bool mutating,
 }
 
 
+// The update strategy's part after the request is decoded (and after mutating admission):
+// status stays as stored for types with a status subresource, PrepareForUpdate, defaults, and
+// generation +1 when the spec changed. Used by RunUpdate and FinishMutatedUpdate.
+void ApplyUpdateStrategy(const ResourceInfo& info, json::object& result,
+                         const json::object& old) {
+  if (info.has_status) {
+    if (auto it = old.find("status"); it != old.end()) {
+      result["status"] = it->value();
+    } else {
+      result.erase("status");
+    }
+  }
+  if (info.prepare_update_fn) info.prepare_update_fn(result, old);
+  if (info.default_fn) info.default_fn(result);
+  bool bump = info.bumps_generation_fn ? info.bumps_generation_fn(result, old)
+                                       : SpecChanged(result, old);
+  if (info.tracks_generation && bump) {
+    const json::object* om = api::GetObject(old, "metadata");
+    result["metadata"].get_object()["generation"] =
+        (om ? api::GetInt(*om, "generation", 0) : 0) + 1;
+  }
+}
+
 // After mutating webhooks changed an update, what the server owns is restored as its strategy
 // restores it (kube runs the strategy after mutating admission): a status or finalize write
 // keeps only its part, system metadata and (for the main resource) status stay as stored,
@@ -355,20 +378,7 @@ void FinishMutatedUpdate(const ResourceEntry& e, const std::string& subresource,
       rm.erase(f);
     }
   }
-  if (info.has_status) {
-    if (auto it = old.find("status"); it != old.end()) {
-      result["status"] = it->value();
-    } else {
-      result.erase("status");
-    }
-  }
-  if (info.prepare_update_fn) info.prepare_update_fn(result, old);
-  if (info.default_fn) info.default_fn(result);
-  bool bump = info.bumps_generation_fn ? info.bumps_generation_fn(result, old)
-                                       : SpecChanged(result, old);
-  if (info.tracks_generation && bump) {
-    result["metadata"].get_object()["generation"] = api::GetInt(om, "generation", 0) + 1;
-  }
+  ApplyUpdateStrategy(info, result, old);
 }
 
 // The WriteIntent::build of a write: the prepared record with `obj` serialized at the assigned
@@ -979,21 +989,7 @@ void RestHandler::RunUpdate(
     if (!w.apply) {
       UpdateManagedFieldsNoErrors(**schema, &old, result, ctx);
     }
-    if (info.has_status) {
-      auto it = old.find("status");
-      if (it != old.end()) {
-        result["status"] = it->value();
-      } else {
-        result.erase("status");
-      }
-    }
-    if (info.prepare_update_fn) info.prepare_update_fn(result, old);
-    if (info.default_fn) info.default_fn(result);
-    bool bump = info.bumps_generation_fn ? info.bumps_generation_fn(result, old)
-                                         : SpecChanged(result, old);
-    if (info.tracks_generation && bump) {
-      result["metadata"].get_object()["generation"] = api::GetInt(om, "generation", 0) + 1;
-    }
+    ApplyUpdateStrategy(info, result, old);
   }
   result["metadata"].get_object()["resourceVersion"] = std::to_string(cur->rv);
   if (e->NeedsConversion()) result["apiVersion"] = e->storage_group_version;
