@@ -65,6 +65,24 @@ std::string_view GetStringPath(const json::value& v, std::initializer_list<std::
   return s ? std::string_view(*s) : std::string_view();
 }
 
+std::string_view GetStringPath(const json::object& o, std::initializer_list<std::string_view> path) {
+  const json::object* cur = &o;
+  size_t i = 0, n = path.size();
+  for (std::string_view key : path) {
+    auto it = cur->find(key);
+    if (it == cur->end())
+      return {};
+    if (++i == n) {
+      const json::string* s = it->value().if_string();
+      return s ? std::string_view(*s) : std::string_view();
+    }
+    cur = it->value().if_object();
+    if (!cur)
+      return {};
+  }
+  return {};
+}
+
 int64_t GetInt(const json::object& o, std::string_view key, int64_t def) {
   auto it = o.find(key);
   if (it == o.end())

@@ -28,6 +28,9 @@ json::object* GetObject(json::object& o, std::string_view key);
 const json::array* GetArray(const json::object& o, std::string_view key);
 std::string_view GetString(const json::object& o, std::string_view key);
 std::string_view GetStringPath(const json::value& v, std::initializer_list<std::string_view> path);
+// The same from an object, without copying it into a value (a view into a temporary
+// json::value(obj) would dangle).
+std::string_view GetStringPath(const json::object& o, std::initializer_list<std::string_view> path);
 // Integer member (int64 or uint64 or an integral double); `def` otherwise.
 int64_t GetInt(const json::object& o, std::string_view key, int64_t def = 0);
 bool GetBool(const json::object& o, std::string_view key, bool def = false);

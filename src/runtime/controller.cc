@@ -165,6 +165,16 @@ Controller& Controller::InNamespace(std::string ns) {
   return *this;
 }
 
+Controller& Controller::WithLabelSelector(const ResourceKind& kind, std::string selector) {
+  selectors_[kind.CollectionPath()] = std::move(selector);
+  return *this;
+}
+
+SharedIndexInformer* Controller::InformerFor(const ResourceKind& kind) {
+  auto it = selectors_.find(kind.CollectionPath());
+  return factory_->Get(kind.CollectionPath(ns_), it == selectors_.end() ? "" : it->second);
+}
+
 void Controller::Enqueue(const Source& s, const Event& e) {
   for (const auto& p : s.predicates) {
     if (!p(e)) return;
@@ -189,7 +199,7 @@ Status Controller::Start(std::chrono::milliseconds sync_timeout) {
   qo.metrics = queue_metrics_;
   queue_ = std::make_unique<WorkQueue<Request, RequestHash>>(std::move(qo));
   for (const auto& s : sources_) {
-    SharedIndexInformer* inf = factory_->Get(s.kind.CollectionPath(ns_));
+    SharedIndexInformer* inf = InformerFor(s.kind);
     auto h = std::make_shared<FuncHandler>();
     const Source* src = &s;
     h->on_add = [this, src](const ObjectPtr& o, bool) {

@@ -130,6 +130,12 @@ class Controller {
   Controller& WithQueueMetrics(WorkQueueMetrics* m);
   // Watch only this namespace ("" = all).
   Controller& InNamespace(std::string ns);
+  // Watch only objects of `kind` matching this label selector (the informer is shared with
+  // anyone asking the factory for the same path and selector). A controller that owns Secrets
+  // or ConfigMaps should not cache every one in the cluster.
+  Controller& WithLabelSelector(const ResourceKind& kind, std::string selector);
+  // The informer this controller uses for `kind` (after Start()).
+  SharedIndexInformer* InformerFor(const ResourceKind& kind);
 
   // Registers handlers, waits (up to `sync_timeout`) for informers and registrations to sync,
   // then starts the workers. Error if not in sync in time or if For() was not called.
@@ -160,6 +166,7 @@ class Controller {
   WorkQueueMetrics* queue_metrics_ = nullptr;
   bool has_for_ = false;
   std::vector<Source> sources_;
+  std::map<std::string, std::string> selectors_;  // kind.CollectionPath() -> label selector
   std::unique_ptr<WorkQueue<Request, RequestHash>> queue_;
   std::vector<std::pair<SharedIndexInformer*, RegistrationPtr>> registrations_;
   std::vector<std::thread> workers_;
