@@ -423,6 +423,39 @@ TEST(RenderTest, StatefulSetOptionalContainersAndUserSettings) {
   EXPECT_EQ(At(mysqld, {"securityContext", "runAsGroup"}), json::value(10000));
 }
 
+TEST(RenderTest, AgentAndInitArguments) {
+  json::object o = DocObject();
+  SpecOf(o)["maxDelaySeconds"] = 0;
+  SpecOf(o)["logRotationSchedule"] = "@every 10m";
+  SpecOf(o)["logRotationSize"] = "1Mi";
+  SpecOf(o)["agentUseLocalhost"] = true;
+  SpecOf(o)["initializeTimezoneData"] = true;
+  RenderOptions opt;
+  opt.agent_binary = "/kcx";
+  auto r = RenderStatefulSet(Parse(o), "cm", opt);
+  ASSERT_TRUE(r.ok());
+  const json::value& ps = At(*r, {"spec", "template", "spec"});
+  const json::object& agent = *Named(ps.at("containers"), "agent");
+  EXPECT_EQ(agent.at("command"), json::parse(R"(["/kcx", "mysql", "agent"])"));
+  EXPECT_EQ(agent.at("args"), json::parse(R"(["--max-delay", "0s",
+      "--log-rotation-schedule", "@every 10m", "--log-rotation-size", "1048576",
+      "--mysqld-localhost", "true"])"));
+  EXPECT_EQ(Named(ps.at("initContainers"), "copy-moco-init")->at("command"),
+            json::parse(R"(["cp", "/kcx", "/shared/kcx"])"));
+  EXPECT_EQ(Named(ps.at("initContainers"), "moco-init")->at("command"),
+            json::parse(R"(["/shared/kcx", "mysql", "init", "--data-dir=/var/lib/mysql",
+                "--conf-dir=/etc/mysql-conf.d", "--initialize-timezone-data=true",
+                "--mysqld-localhost=true", "100"])"));
+}
+
+TEST(RenderTest, MariaDBMyCnfHasNoMySQLOnlyPorts) {
+  std::string content = MyCnfContent(Doc(), nullptr, Flavor::kMariaDB);
+  EXPECT_EQ(content.find("admin_port"), std::string::npos) << content;
+  EXPECT_EQ(content.find("mysqlx_port"), std::string::npos);
+  EXPECT_NE(content.find("slow_query_log_file = /var/log/mysql/mysql.slow\n"), std::string::npos);
+  EXPECT_NE(content.find("gtid_strict_mode = ON\n"), std::string::npos);
+}
+
 TEST(RenderTest, DisableDefaultSecurityContext) {
   RenderOptions o;
   o.disable_default_security_context = true;
