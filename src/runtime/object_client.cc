@@ -1,5 +1,7 @@
 #include "runtime/object_client.h"
 
+#include <algorithm>
+
 #include "api/json.h"
 #include "api/ssa/field_manager.h"
 
@@ -101,6 +103,53 @@ Status ObjectClient::Delete(const ResourceKind& kind, std::string_view ns, std::
   return resp.ok() ? Status::Ok() : resp.status();
 }
 
+namespace {
+
+// managedFields with the entries in a canonical order and without their times: the server may
+// order entries differently from the local merge, and an entry's time changes only together
+// with its fields, which the comparison sees anyway.
+json::array CanonicalManagedFields(const json::object& obj) {
+  json::array out;
+  const json::object* md = api::GetObject(obj, "metadata");
+  const json::array* mf = md ? api::GetArray(*md, "managedFields") : nullptr;
+  if (!mf) return out;
+  std::vector<std::pair<std::string, json::object>> entries;
+  for (const auto& e : *mf) {
+    if (!e.is_object()) continue;
+    json::object c = e.get_object();
+    c.erase("time");
+    std::string key = std::string(api::GetString(c, "manager")) + "\n" +
+                      std::string(api::GetString(c, "operation")) + "\n" +
+                      std::string(api::GetString(c, "subresource")) + "\n" +
+                      std::string(api::GetString(c, "apiVersion"));
+    entries.emplace_back(std::move(key), std::move(c));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [k, e] : entries) out.push_back(std::move(e));
+  return out;
+}
+
+bool SameExceptManagedFieldOrder(const json::object& a, const json::object& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    const json::value* o = b.if_contains(k);
+    if (!o) return false;
+    if (k != "metadata") {
+      if (v != *o) return false;
+      continue;
+    }
+    if (!v.is_object() || !o->is_object()) return v == *o;
+    json::object ma = v.get_object(), mb = o->get_object();
+    ma.erase("managedFields");
+    mb.erase("managedFields");
+    if (ma != mb) return false;
+  }
+  return CanonicalManagedFields(a) == CanonicalManagedFields(b);
+}
+
+}  // namespace
+
 Result<bool> ApplyWouldChange(const json::object& live, const json::object& config,
                               std::string_view manager) {
   std::string_view api_version = api::GetString(config, "apiVersion");
@@ -117,7 +166,7 @@ Result<bool> ApplyWouldChange(const json::object& live, const json::object& conf
   ctx.time = "1970-01-01T00:00:00Z";  // only recorded when something changes
   KCX_ASSIGN_OR_RETURN(json::object merged,
                        api::ssa::ApplyConfig(*schema, &live, config, ctx, /*force=*/true));
-  return merged != live;
+  return !SameExceptManagedFieldOrder(merged, live);
 }
 
 Result<Applier::Outcome> Applier::Apply(const ResourceKind& kind, const json::object& config,

@@ -742,6 +742,10 @@ Result<json::object> RenderStatefulSet(const api::MySQLCluster& c,
     if (kcx::api::GetString(pspec, "volumeMode").empty())
       pspec["volumeMode"] = "Filesystem";
     json::object pvc;
+    // The API server defaults these in stored templates; the list is atomic, so leaving them
+    // out would make every apply differ from what is stored.
+    pvc["apiVersion"] = "v1";
+    pvc["kind"] = "PersistentVolumeClaim";
     pvc["metadata"] = std::move(pmd);
     pvc["spec"] = std::move(pspec);
     pvc["status"] = json::object{{"phase", "Pending"}};

@@ -86,21 +86,6 @@ void CreateNamespace(testenv::TestApiServer& srv, const std::string& name) {
   ASSERT_EQ(r.code, 201) << r.body;
 }
 
-// kcx apiserver validates a StatefulSet's Pod template like a Pod's, so a volumeMount of a
-// claim template ("mysql-data") is "Not found" (kube-apiserver skips the volume checks for
-// StatefulSet templates for exactly this reason). Until that is fixed, the StatefulSet is
-// sent with each claim template also declared as a Pod volume, which leaves every other part
-// of it to the validation.
-json::object WithClaimVolumes(json::object sts) {
-  json::object& spec = sts["spec"].as_object();
-  json::array& volumes = spec["template"].as_object()["spec"].as_object()["volumes"].as_array();
-  for (const auto& t : spec["volumeClaimTemplates"].as_array()) {
-    volumes.push_back(json::object{{"name", kcx::api::GetStringPath(t, {"metadata", "name"})},
-                                   {"emptyDir", json::object()}});
-  }
-  return sts;
-}
-
 // Every member the configuration sets is in `stored` with the same value (lists element by
 // element): the API server neither rejected nor rewrote anything the operator owns, so an
 // unchanged configuration compares equal to what it finds.
@@ -144,10 +129,6 @@ class RenderIntegrationTest : public ::testing::Test {
     ASSERT_TRUE(parsed.ok()) << parsed.status().message();
     objects_ = RenderAll(*parsed);
     ASSERT_EQ(objects_.size(), 11u);
-    for (auto& o : objects_) {
-      if (kcx::api::GetString(o, "kind") == "StatefulSet")
-        o = WithClaimVolumes(std::move(o));
-    }
   }
   std::unique_ptr<testenv::TestApiServer> srv_;
   std::vector<json::object> objects_;
@@ -196,9 +177,9 @@ TEST_F(RenderIntegrationTest, ReapplyingTheSameConfigurationIsAFixedPoint) {
   }
 }
 
-// The StatefulSet exactly as rendered: disabled until kcx apiserver accepts volumeMounts of
-// claim templates in a StatefulSet's Pod template (see WithClaimVolumes).
-TEST(RenderIntegrationKnownIssueTest, DISABLED_StatefulSetWithClaimTemplateMounts) {
+// The StatefulSet exactly as rendered: its containers mount the claim template "mysql-data",
+// which is not a Pod volume of the template (the StatefulSet controller adds it per Pod).
+TEST(RenderStatefulSetIntegrationTest, ClaimTemplateMountsAreAccepted) {
   auto srv = testenv::TestApiServer::Start();
   CreateNamespace(*srv, "db");
   auto parsed = api::ParseMySQLCluster(json::parse(kCluster));

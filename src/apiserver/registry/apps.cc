@@ -70,7 +70,30 @@ void ValidateWorkloadSpec(const json::object& spec, std::string_view what, Error
     errs.Invalid("spec.template.metadata.labels", GoStringMap(labels),
                  "`selector` does not match template `labels`");
   }
-  ValidatePodTemplate(tmpl, "spec.template", errs);
+  const json::array* vcts = what == "statefulset" ? Arr(spec, "volumeClaimTemplates") : nullptr;
+  if (vcts && !vcts->empty()) {
+    // A StatefulSet's containers mount its claim templates by name; the StatefulSet controller
+    // adds them as volumes to each Pod. Validate the template as those Pods will look (kube
+    // skips Pod-spec validation of StatefulSet templates for this reason).
+    json::object with_claims = *tmpl;
+    json::object& ps = Ensure(with_claims, "spec");
+    json::value& vols = ps["volumes"];
+    if (!vols.is_array())
+      vols = json::array();
+    for (const auto& v : *vcts) {
+      std::string_view n = v.is_object() ? MetaName(v.get_object()) : std::string_view();
+      bool declared = false;
+      for (const auto& have : vols.get_array())
+        declared = declared || (have.is_object() && Str(have.get_object(), "name") == n);
+      if (n.empty() || declared)
+        continue;
+      vols.get_array().push_back(json::object{
+          {"name", n}, {"persistentVolumeClaim", json::object{{"claimName", n}}}});
+    }
+    ValidatePodTemplate(&with_claims, "spec.template", errs);
+  } else {
+    ValidatePodTemplate(tmpl, "spec.template", errs);
+  }
   if (const json::object* ps = Obj(*tmpl, "spec")) {
     std::string_view rp = Str(*ps, "restartPolicy");
     if (rp != "Always")

@@ -1,0 +1,76 @@
+#include "operators/mysql/cmd/operator.h"
+
+#include <unistd.h>
+
+#include "common/log.h"
+
+namespace kcx::mysql {
+
+Result<std::unique_ptr<Operator>> Operator::Create(client::RestConfig rest, OperatorConfig cfg) {
+  std::unique_ptr<Operator> op(new Operator());
+  op->cfg_ = std::move(cfg);
+  OperatorConfig& c = op->cfg_;
+  // An operator reconciling many clusters at start needs more than client-go's 20 qps.
+  if (rest.qps > 0 && rest.qps < 200) {
+    rest.qps = 200;
+    rest.burst = 400;
+  }
+  rest.user_agent = "moco-controller/kcx";
+  KCX_ASSIGN_OR_RETURN(op->client_, client::RestClient::Create(std::move(rest)));
+
+  runtime::ManagerOptions mo;
+  mo.bind_address = c.bind_address;
+  mo.metrics_port = c.metrics_port;
+  mo.health_port = c.health_port;
+  mo.handle_signals = c.handle_signals;
+  if (c.leader_elect) {
+    runtime::LeaderElectionConfig le;
+    le.lease_namespace = c.controller_namespace;
+    le.lease_name = c.leader_election_id;
+    le.identity = c.identity;
+    if (le.identity.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof(host) - 1);
+      le.identity = std::string(host) + "_" + std::to_string(getpid());
+    }
+    mo.leader_election = std::move(le);
+  }
+  op->manager_ = std::make_unique<runtime::Manager>(op->client_.get(), std::move(mo));
+  op->events_ = std::make_unique<runtime::EventRecorder>(op->client_.get(), "moco-controller");
+  c.reconciler.controller_namespace = c.controller_namespace;
+  op->reconciler_ = std::make_unique<controllers::MySQLClusterReconciler>(
+      op->client_.get(), &op->manager_->metrics(), op->events_.get(), c.reconciler);
+  controllers::MySQLClusterReconciler* rec = op->reconciler_.get();
+  runtime::Controller& ctl = op->manager_->NewController(
+      "mysqlcluster", [rec](const runtime::Request& r) { return rec->Reconcile(r); });
+  rec->Setup(ctl);
+  op->controller_ = &ctl;
+  if (c.clustering) {
+    c.clustering_options.controller_namespace = c.controller_namespace;
+    op->clustering_ = std::make_unique<controllers::ClusteringRunner>(
+        op->client_.get(), &ctl, op->events_.get(), c.clustering_options);
+    rec->SetClusteringHooks(op->clustering_.get());
+  }
+  return op;
+}
+
+Operator::~Operator() {
+  Stop();
+  if (clustering_) clustering_->StopAll();
+}
+
+Status Operator::Run() {
+  log::Info("moco-controller (kcx): controller namespace {}, leader election {}",
+            cfg_.controller_namespace, cfg_.leader_elect ? "on" : "off");
+  Status s = manager_->Run();
+  // The controller has stopped: no reconcile will start a worker any more.
+  if (clustering_) clustering_->StopAll();
+  events_->Flush();
+  return s;
+}
+
+void Operator::Stop() {
+  if (manager_) manager_->Stop();
+}
+
+}  // namespace kcx::mysql
