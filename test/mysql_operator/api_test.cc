@@ -14,6 +14,7 @@
 #include "apiserver/pki/pki.h"
 #include "client/config.h"
 #include "client/rest_client.h"
+#include "client/transport.h"
 #include "common/strings.h"
 #include "operators/mysql/api/crds.h"
 #include "operators/mysql/api/webhook.h"
@@ -445,6 +446,72 @@ TEST_F(MysqlApiTest, ValidatingWebhookGuardsUpdates) {
   auto upd = Kubectl({"patch", "mysqlcluster", "-n", "foo", "c", "--type", "merge", "-p",
                       R"({"spec":{"replicas":5}})"});
   EXPECT_EQ(upd.exit_code, 0) << upd.err;
+}
+
+// deploy/webhook/gen-certs.sh --apply against kcx apiserver: the Secret, the Service and the
+// webhook configurations with the CA bundle; the certificate it issues serves WebhookServer
+// and verifies against that bundle.
+TEST_F(MysqlApiTest, GenCertsScriptInstallsWebhookConfigurations) {
+  testenv::TempDir dir("kcx-gen-certs");
+  auto r = testenv::RunCommand({"sh", KCX_SOURCE_DIR "/deploy/webhook/gen-certs.sh", "--out",
+                                dir.path(), "--san", "127.0.0.1", "--apply", "--kubectl",
+                                "kubectl --kubeconfig " + srv_->kubeconfig()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("secret/moco-controller-cert created"), std::string::npos) << r.out;
+  auto read = [&](const std::string& f) {
+    auto c = testenv::RunCommand({"cat", dir.path() + "/" + f});
+    return c.out;
+  };
+  std::string ca = read("ca.crt"), crt = read("tls.crt"), key = read("tls.key");
+  ASSERT_NE(ca.find("BEGIN CERTIFICATE"), std::string::npos);
+
+  auto secret = Kubectl({"get", "secret", "-n", "moco-system", "moco-controller-cert", "-o",
+                         "jsonpath={.data.ca\\.crt}"});
+  EXPECT_EQ(secret.out, Base64Encode(ca));
+  for (const char* kind :
+       {"mutatingwebhookconfiguration/moco-mutating-webhook-configuration",
+        "validatingwebhookconfiguration/moco-validating-webhook-configuration"}) {
+    auto w = Kubectl({"get", kind, "-o",
+                      "jsonpath={.webhooks[0].clientConfig.caBundle} "
+                      "{.webhooks[0].clientConfig.service.name} "
+                      "{.webhooks[0].failurePolicy} {.webhooks[0].sideEffects} "
+                      "{.webhooks[0].admissionReviewVersions}"});
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+    EXPECT_EQ(w.out, Base64Encode(ca) + " moco-webhook-service Fail None [\"v1\"]") << kind;
+  }
+  auto svc = Kubectl({"get", "service", "-n", "moco-system", "moco-webhook-service", "-o",
+                      "jsonpath={.spec.ports[0].port}"});
+  EXPECT_EQ(svc.out, "443");
+
+  // The issued pair serves the webhook; a client trusting the bundle accepts it.
+  WebhookServer hook;
+  WebhookServer::Options o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.cert_pem = crt;
+  o.key_pem = key;
+  ASSERT_TRUE(hook.Start(std::move(o)).ok());
+  client::TlsConfig trust;
+  trust.ca_pem = ca;
+  auto conn =
+      client::Connection::Open({"127.0.0.1", static_cast<uint16_t>(hook.port())}, trust);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  client::HttpRequest req;
+  req.method = "POST";
+  req.target = std::string(kValidatePath);
+  req.content_type = "application/json";
+  req.body = json::serialize(json::object{
+      {"apiVersion", "admission.k8s.io/v1"},
+      {"kind", "AdmissionReview"},
+      {"request", {{"uid", "u1"},
+                   {"kind", {{"group", "moco.cybozu.com"}, {"version", "v1beta2"},
+                             {"kind", "MySQLCluster"}}},
+                   {"operation", "DELETE"}}}});
+  auto res = (*conn)->RoundTrip(req);
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(json::parse(res->body).at("response"),
+            (json::object{{"uid", "u1"}, {"allowed", true}}));
+  hook.Stop();
 }
 
 }  // namespace
