@@ -29,7 +29,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       beast::get_lowest_layer(stream_).expires_after(opts_->idle_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
-                                if (!ec) self->Read();
+                                if (!ec)
+                                  self->Read();
                               });
     } else {
       Read();
@@ -42,14 +43,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Read() {
     req_ = {};
     beast::get_lowest_layer(stream_).expires_after(opts_->idle_timeout);
-    http::async_read(stream_, buf_, req_,
-                     [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buf_, req_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
-    if (ec) return Close();
+    if (ec)
+      return Close();
     HttpRequest r{std::string(req_.method_string()), std::string(req_.target()), req_.body(),
                   std::string(req_[http::field::content_type])};
     HttpResponse out = (*handler_)(r);
@@ -64,7 +65,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res_.prepare_payload();
     http::async_write(stream_, res_,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                        if (!ec && self->keep_) return self->Read();
+                        if (!ec && self->keep_)
+                          return self->Read();
                         self->Close();
                       });
   }
@@ -95,11 +97,12 @@ struct HttpServer::Impl {
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
-      if (ec) return;
+      if (ec)
+        return;
       if (tls) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls),
-            &handler, &opts)
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls), &handler,
+            &opts)
             ->Run();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(s)), &handler,
@@ -124,7 +127,8 @@ Status HttpServer::Start(const std::string& host, int port, HttpHandler handler,
   auto impl = std::make_unique<Impl>();
   impl->handler = std::move(handler);
   impl->opts = std::move(opts);
-  if (impl->opts.threads < 1) impl->opts.threads = 1;
+  if (impl->opts.threads < 1)
+    impl->opts.threads = 1;
   if (impl->opts.tls) {
     impl->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     beast::error_code ec;
@@ -133,19 +137,26 @@ Status HttpServer::Start(const std::string& host, int port, HttpHandler handler,
                                ssl::context::no_tlsv1_1,
                            ec);
     const TlsServerConfig& t = *impl->opts.tls;
-    if (!ec) impl->tls->use_certificate_chain(asio::buffer(t.cert_pem), ec);
-    if (ec) return Invalid("TLS serving certificate: " + ec.message());
+    if (!ec)
+      impl->tls->use_certificate_chain(asio::buffer(t.cert_pem), ec);
+    if (ec)
+      return Invalid("TLS serving certificate: " + ec.message());
     impl->tls->use_private_key(asio::buffer(t.key_pem), ssl::context::pem, ec);
-    if (ec) return Invalid("TLS serving key: " + ec.message());
+    if (ec)
+      return Invalid("TLS serving key: " + ec.message());
   }
   beast::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
-  if (ec) return Invalid("bad listen address " + host);
+  if (ec)
+    return Invalid("bad listen address " + host);
   tcp::endpoint ep(addr, static_cast<unsigned short>(port));
   impl->acceptor.open(ep.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(ep, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    impl->acceptor.bind(ep, ec);
+  if (!ec)
+    impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Unavailable("listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
@@ -159,10 +170,12 @@ Status HttpServer::Start(const std::string& host, int port, HttpHandler handler,
 }
 
 void HttpServer::Stop() {
-  if (!impl_) return;
+  if (!impl_)
+    return;
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {
-    if (t.joinable()) t.join();
+    if (t.joinable())
+      t.join();
   }
   impl_.reset();
 }

@@ -96,9 +96,11 @@ TEST_F(HttpServerTlsTest, BadCertificateOrKeyIsInvalid) {
 
 TEST(HttpServerTest, PlainHttpOneRequestPerConnection) {
   HttpServer srv;
-  ASSERT_TRUE(srv.Start("127.0.0.1", 0, [](const HttpRequest& r) {
-                   return HttpResponse{200, "text/plain", r.method + " " + r.target};
-                 }).ok());
+  ASSERT_TRUE(srv.Start("127.0.0.1", 0,
+                        [](const HttpRequest& r) {
+                          return HttpResponse{200, "text/plain", r.method + " " + r.target};
+                        })
+                  .ok());
   auto r = HttpCall("127.0.0.1", srv.port(), "GET", "/status");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);

@@ -48,7 +48,8 @@ spec:
 // The same cluster as JSON, for variations.
 json::object Cluster(const std::string& name) {
   return json::parse(R"({"apiVersion":"moco.cybozu.com/v1beta2","kind":"MySQLCluster",
-    "metadata":{"namespace":"foo","name":")" + name + R"("},
+    "metadata":{"namespace":"foo","name":")" +
+                     name + R"("},
     "spec":{"podTemplate":{"spec":{"containers":[{"name":"mysqld",
       "image":"quay.io/cybozu/mysql:8.0.28"}]}},
      "volumeClaimTemplates":[{"metadata":{"name":"mysql-data"},
@@ -75,12 +76,14 @@ class MysqlApiTest : public ::testing::Test {
     client_ = std::move(*c);
     Status s = EnsureCrds(*client_, std::chrono::seconds(30));
     ASSERT_TRUE(s.ok()) << s.ToString();
-    auto ns = Kubectl({"apply", "-f", "-"}, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n");
+    auto ns =
+        Kubectl({"apply", "-f", "-"}, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n");
     ASSERT_EQ(ns.exit_code, 0) << ns.err;
   }
 
   void TearDown() override {
-    if (webhook_) webhook_->Stop();
+    if (webhook_)
+      webhook_->Stop();
   }
 
   CommandResult Kubectl(const std::vector<std::string>& args, const std::string& in = "") {
@@ -209,8 +212,8 @@ TEST_F(MysqlApiTest, EnsureCrdsInstallsEstablishedServedCrds) {
   EXPECT_EQ(cols.out,
             "Available Healthy Primary Synced replicas Errant replicas Clustering Active "
             "Reconcile Active Last backup");
-  auto mgr = Kubectl({"get", "crd", "mysqlclusters.moco.cybozu.com", "--show-managed-fields",
-                      "-o", "jsonpath={.metadata.managedFields[*].manager}"});
+  auto mgr = Kubectl({"get", "crd", "mysqlclusters.moco.cybozu.com", "--show-managed-fields", "-o",
+                      "jsonpath={.metadata.managedFields[*].manager}"});
   EXPECT_NE(mgr.out.find("moco-controller"), std::string::npos) << mgr.out;
 }
 
@@ -249,12 +252,58 @@ TEST_F(MysqlApiTest, DocumentationManifestAppliesUnchangedWithDefaults) {
       << b.err;
 }
 
+TEST_F(MysqlApiTest, BackupPolicyWithDefaults) {
+  auto r = Kubectl({"apply", "-f", "-"}, R"(apiVersion: moco.cybozu.com/v1beta2
+kind: BackupPolicy
+metadata: {namespace: foo, name: daily}
+spec:
+  schedule: "@daily"
+  jobConfig:
+    serviceAccountName: backup-owner
+    env:
+    - name: AWS_ACCESS_KEY_ID
+      value: minioadmin
+    bucketConfig:
+      bucketName: moco
+      endpointURL: http://minio.default.svc:9000
+      usePathStyle: true
+    workVolume:
+      emptyDir: {}
+)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "backuppolicy.moco.cybozu.com/daily created\n");
+  auto g = Kubectl({"get", "backuppolicy", "-n", "foo", "daily", "-o",
+                    "jsonpath={.spec.concurrencyPolicy} {.spec.jobConfig.threads} "
+                    "{.spec.jobConfig.cpu} {.spec.jobConfig.memory} "
+                    "{.spec.jobConfig.bucketConfig.backendType} "
+                    "{.spec.jobConfig.workVolume.emptyDir}"});
+  EXPECT_EQ(g.out, "Allow 4 4 4Gi s3 {}");
+  // The schema refuses an unknown backend and a missing bucket name.
+  auto bad = Kubectl({"apply", "-f", "-"}, R"(apiVersion: moco.cybozu.com/v1beta2
+kind: BackupPolicy
+metadata: {namespace: foo, name: bad}
+spec:
+  schedule: "@daily"
+  jobConfig:
+    serviceAccountName: backup-owner
+    bucketConfig: {backendType: ftp}
+    workVolume: {emptyDir: {}}
+)");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("spec.jobConfig.bucketConfig.backendType: Unsupported value: \"ftp\": "
+                         "supported values: \"s3\", \"gcs\", \"azure\""),
+            std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find("spec.jobConfig.bucketConfig.bucketName: Required value"),
+            std::string::npos)
+      << bad.err;
+}
+
 TEST_F(MysqlApiTest, PrinterColumns) {
   ASSERT_EQ(Kubectl({"apply", "-f", "-"}, kDocManifest).exit_code, 0);
-  auto st = Kubectl(
-      {"patch", "mysqlcluster", "-n", "foo", "default", "--subresource", "status", "--type",
-       "merge", "-p",
-       R"({"status":{"currentPrimaryIndex":0,"syncedReplicas":1,"errantReplicas":0,
+  auto st = Kubectl({"patch", "mysqlcluster", "-n", "foo", "default", "--subresource", "status",
+                     "--type", "merge", "-p",
+                     R"({"status":{"currentPrimaryIndex":0,"syncedReplicas":1,"errantReplicas":0,
           "conditions":[
            {"type":"Available","status":"True","reason":"Healthy","message":"",
             "lastTransitionTime":"2026-01-01T00:00:00Z"},
@@ -272,8 +321,9 @@ TEST_F(MysqlApiTest, PrinterColumns) {
   // ones, as in kube), then the row.
   std::vector<std::string_view> lines = Split(g.out, '\n');
   ASSERT_GE(lines.size(), 2u) << g.out;
-  for (const char* h : {"NAME", "AVAILABLE", "HEALTHY", "PRIMARY", "SYNCED REPLICAS",
-                        "ERRANT REPLICAS", "CLUSTERING ACTIVE", "RECONCILE ACTIVE", "LAST BACKUP"}) {
+  for (const char* h :
+       {"NAME", "AVAILABLE", "HEALTHY", "PRIMARY", "SYNCED REPLICAS", "ERRANT REPLICAS",
+        "CLUSTERING ACTIVE", "RECONCILE ACTIVE", "LAST BACKUP"}) {
     EXPECT_NE(lines[0].find(h), std::string::npos) << h << "\n" << g.out;
   }
   EXPECT_LT(lines[0].find("CLUSTERING ACTIVE"), lines[0].find("RECONCILE ACTIVE"));
@@ -281,7 +331,8 @@ TEST_F(MysqlApiTest, PrinterColumns) {
   // Available, Healthy, Primary, Synced, Errant, Clustering Active, Reconcile Active.
   std::vector<std::string> cells;
   for (std::string_view f : Split(lines[1], ' ')) {
-    if (!f.empty()) cells.emplace_back(f);
+    if (!f.empty())
+      cells.emplace_back(f);
   }
   ASSERT_GE(cells.size(), 8u) << g.out;
   EXPECT_EQ(cells[1], "True");
@@ -294,8 +345,7 @@ TEST_F(MysqlApiTest, PrinterColumns) {
 }
 
 TEST_F(MysqlApiTest, ServerSideApplyMergesContainersByName) {
-  auto a = Kubectl({"apply", "--server-side", "--field-manager", "user", "-f", "-"},
-                   kDocManifest);
+  auto a = Kubectl({"apply", "--server-side", "--field-manager", "user", "-f", "-"}, kDocManifest);
   ASSERT_EQ(a.exit_code, 0) << a.err;
   // Another manager adds a sidecar and a volume; the user's mysqld container survives.
   auto b = Kubectl({"apply", "--server-side", "--field-manager", "sidecar-injector", "-f", "-"},
@@ -339,9 +389,8 @@ TEST_F(MysqlApiTest, MutatingWebhookSetsFinalizerAndServerIdBase) {
 TEST_F(MysqlApiTest, ValidatingWebhookRejectsBadClusters) {
   StartWebhooks();
   std::string long_name(41, 'a');
-  ExpectCreateDenied(Cluster(long_name),
-                     "metadata.name: Invalid value: \"" + long_name +
-                         "\": required name must be 40 characters or less");
+  ExpectCreateDenied(Cluster(long_name), "metadata.name: Invalid value: \"" + long_name +
+                                             "\": required name must be 40 characters or less");
 
   json::object even = Cluster("even");
   Spec(even)["replicas"] = 2;
@@ -433,8 +482,8 @@ TEST_F(MysqlApiTest, ValidatingWebhookGuardsUpdates) {
                     "spec.volumeClaimTemplates[0]: Forbidden: default storage class "
                     "\"standard\" is not allowed to expand volume");
   CreateStorageClass("standard", true, true);
-  auto ok = Kubectl({"patch", "mysqlcluster", "-n", "foo", "c", "--type", "merge", "-p",
-                     grow_default});
+  auto ok =
+      Kubectl({"patch", "mysqlcluster", "-n", "foo", "c", "--type", "merge", "-p", grow_default});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out, "mysqlcluster.moco.cybozu.com/c patched\n");
   EXPECT_EQ(Kubectl({"get", "mysqlcluster", "-n", "foo", "c", "-o",
@@ -493,8 +542,7 @@ TEST_F(MysqlApiTest, GenCertsScriptInstallsWebhookConfigurations) {
   ASSERT_TRUE(hook.Start(std::move(o)).ok());
   client::TlsConfig trust;
   trust.ca_pem = ca;
-  auto conn =
-      client::Connection::Open({"127.0.0.1", static_cast<uint16_t>(hook.port())}, trust);
+  auto conn = client::Connection::Open({"127.0.0.1", static_cast<uint16_t>(hook.port())}, trust);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   client::HttpRequest req;
   req.method = "POST";
@@ -503,10 +551,10 @@ TEST_F(MysqlApiTest, GenCertsScriptInstallsWebhookConfigurations) {
   req.body = json::serialize(json::object{
       {"apiVersion", "admission.k8s.io/v1"},
       {"kind", "AdmissionReview"},
-      {"request", {{"uid", "u1"},
-                   {"kind", {{"group", "moco.cybozu.com"}, {"version", "v1beta2"},
-                             {"kind", "MySQLCluster"}}},
-                   {"operation", "DELETE"}}}});
+      {"request",
+       {{"uid", "u1"},
+        {"kind", {{"group", "moco.cybozu.com"}, {"version", "v1beta2"}, {"kind", "MySQLCluster"}}},
+        {"operation", "DELETE"}}}});
   auto res = (*conn)->RoundTrip(req);
   ASSERT_TRUE(res.ok()) << res.status().ToString();
   EXPECT_EQ(json::parse(res->body).at("response"),

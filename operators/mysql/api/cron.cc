@@ -29,7 +29,8 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   while (true) {
     size_t p = s.find(sep, start);
     out.emplace_back(s.substr(start, p == std::string_view::npos ? s.npos : p - start));
-    if (p == std::string_view::npos) return out;
+    if (p == std::string_view::npos)
+      return out;
     start = p + 1;
   }
 }
@@ -39,10 +40,13 @@ std::vector<std::string> Fields(std::string_view s) {
   std::vector<std::string> out;
   size_t i = 0;
   while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+      ++i;
     size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
-    if (j > i) out.emplace_back(s.substr(i, j - i));
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j])))
+      ++j;
+    if (j > i)
+      out.emplace_back(s.substr(i, j - i));
     i = j;
   }
   return out;
@@ -66,14 +70,17 @@ Result<long> MustParseInt(const std::string& expr) {
       ok = false;
       break;
     }
-    if (v > (LLONG_MAX - (ch - '0')) / 10) range = true;
-    else v = v * 10 + (ch - '0');
+    if (v > (LLONG_MAX - (ch - '0')) / 10)
+      range = true;
+    else
+      v = v * 10 + (ch - '0');
   }
   if (!ok || range) {
     return Invalid("failed to parse int from " + expr + ": strconv.Atoi: parsing " +
                    GoQuoted(expr) + (ok ? ": value out of range" : ": invalid syntax"));
   }
-  if (neg) v = -v;
+  if (neg)
+    v = -v;
   if (v < 0) {
     return Invalid("negative number (" + std::to_string(v) + ") not allowed: " + expr);
   }
@@ -83,8 +90,10 @@ Result<long> MustParseInt(const std::string& expr) {
 Result<long> ParseIntOrName(const std::string& expr, const Bounds& b) {
   if (b.names) {
     std::string lower;
-    for (char ch : expr) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (auto it = b.names->find(lower); it != b.names->end()) return it->second;
+    for (char ch : expr)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (auto it = b.names->find(lower); it != b.names->end())
+      return it->second;
   }
   return MustParseInt(expr);
 }
@@ -109,7 +118,8 @@ Status GetRange(const std::string& expr, const Bounds& b) {
   }
   if (range_and_step.size() == 2) {
     KCX_ASSIGN_OR_RETURN(step, MustParseInt(range_and_step[1]));
-    if (single) end = b.max;  // "N/step" means N-max/step
+    if (single)
+      end = b.max;  // "N/step" means N-max/step
   } else if (range_and_step.size() > 2) {
     return Invalid("too many slashes: " + expr);
   }
@@ -125,7 +135,8 @@ Status GetRange(const std::string& expr, const Bounds& b) {
     return Invalid("beginning of range (" + n(start) + ") beyond end of range (" + n(end) +
                    "): " + expr);
   }
-  if (step == 0) return Invalid("step of range should be a positive number: " + expr);
+  if (step == 0)
+    return Invalid("step of range should be a positive number: " + expr);
   return Status::Ok();
 }
 
@@ -133,26 +144,35 @@ Status GetRange(const std::string& expr, const Bounds& b) {
 Status ParseGoDuration(std::string_view orig) {
   std::string_view s = orig;
   std::string q = GoQuoted(orig);
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  if (s == "0") return Status::Ok();
-  if (s.empty()) return Invalid("time: invalid duration " + q);
+  if (!s.empty() && (s[0] == '-' || s[0] == '+'))
+    s.remove_prefix(1);
+  if (s == "0")
+    return Status::Ok();
+  if (s.empty())
+    return Invalid("time: invalid duration " + q);
   static const char* kUnits[] = {"ns", "us", "\xc2\xb5s", "\xce\xbcs", "ms", "s", "m", "h"};
   while (!s.empty()) {
     size_t i = 0;
     bool digits = false;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+      ++i, digits = true;
     if (i < s.size() && s[i] == '.') {
       ++i;
-      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, digits = true;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+        ++i, digits = true;
     }
-    if (!digits) return Invalid("time: invalid duration " + q);
+    if (!digits)
+      return Invalid("time: invalid duration " + q);
     s.remove_prefix(i);
     size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u]))) ++u;
-    if (u == 0) return Invalid("time: missing unit in duration " + q);
+    while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u])))
+      ++u;
+    if (u == 0)
+      return Invalid("time: missing unit in duration " + q);
     std::string_view unit = s.substr(0, u);
     bool known = false;
-    for (const char* k : kUnits) known |= unit == k;
+    for (const char* k : kUnits)
+      known |= unit == k;
     if (!known) {
       return Invalid("time: unknown unit " + GoQuoted(unit) + " in duration " + q);
     }
@@ -162,14 +182,16 @@ Status ParseGoDuration(std::string_view orig) {
 }
 
 Status ParseDescriptor(const std::string& d) {
-  for (const char* k : {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight",
-                        "@hourly"}) {
-    if (d == k) return Status::Ok();
+  for (const char* k :
+       {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}) {
+    if (d == k)
+      return Status::Ok();
   }
   constexpr std::string_view kEvery = "@every ";
   if (d.rfind(kEvery, 0) == 0) {
     Status s = ParseGoDuration(std::string_view(d).substr(kEvery.size()));
-    if (!s.ok()) return Invalid("failed to parse duration " + d + ": " + s.message());
+    if (!s.ok())
+      return Invalid("failed to parse duration " + d + ": " + s.message());
     return Status::Ok();
   }
   return Invalid("unrecognized descriptor: " + d);
@@ -177,8 +199,10 @@ Status ParseDescriptor(const std::string& d) {
 
 // time.LoadLocation on a system with the tz database in /usr/share/zoneinfo.
 bool KnownLocation(const std::string& name) {
-  if (name.empty() || name == "UTC" || name == "Local") return true;
-  if (name.find("..") != std::string::npos || name[0] == '/') return false;
+  if (name.empty() || name == "UTC" || name == "Local")
+    return true;
+  if (name.find("..") != std::string::npos || name[0] == '/')
+    return false;
   struct stat st;
   return ::stat(("/usr/share/zoneinfo/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
@@ -187,7 +211,8 @@ bool KnownLocation(const std::string& name) {
 
 Status ParseStandardCron(std::string_view spec_in) {
   std::string spec(spec_in);
-  if (spec.empty()) return Invalid("empty spec string");
+  if (spec.empty())
+    return Invalid("empty spec string");
   if (spec.rfind("TZ=", 0) == 0 || spec.rfind("CRON_TZ=", 0) == 0) {
     size_t sp = spec.find(' ');
     size_t eq = spec.find('=');
@@ -199,11 +224,13 @@ Status ParseStandardCron(std::string_view spec_in) {
     size_t b = spec.find_first_not_of(" \t\n\r\v\f");
     spec = b == std::string::npos ? "" : spec.substr(b);
   }
-  if (!spec.empty() && spec[0] == '@') return ParseDescriptor(spec);
+  if (!spec.empty() && spec[0] == '@')
+    return ParseDescriptor(spec);
   std::vector<std::string> fields = Fields(spec);
   if (fields.size() != 5) {
     std::string shown = "[";
-    for (size_t i = 0; i < fields.size(); ++i) shown += (i ? " " : "") + fields[i];
+    for (size_t i = 0; i < fields.size(); ++i)
+      shown += (i ? " " : "") + fields[i];
     shown += "]";
     return Invalid("expected exactly 5 fields, found " + std::to_string(fields.size()) + ": " +
                    shown);
@@ -212,7 +239,8 @@ Status ParseStandardCron(std::string_view spec_in) {
       {0, 59, nullptr}, {0, 23, nullptr}, {1, 31, nullptr}, {1, 12, &kMonths}, {0, 6, &kWeekdays}};
   for (size_t f = 0; f < 5; ++f) {
     for (const std::string& expr : Split(fields[f], ',')) {
-      if (expr.empty()) continue;  // strings.FieldsFunc drops empty parts
+      if (expr.empty())
+        continue;  // strings.FieldsFunc drops empty parts
       KCX_RETURN_IF_ERROR(GetRange(expr, bounds[f]));
     }
   }

@@ -11,12 +11,28 @@ std::string Err(std::string_view spec) {
 }
 
 TEST(CronTest, AcceptsStandardSchedules) {
-  for (const char* spec :
-       {"* * * * *", "*/5 * * * *", "0 0 * * *", "0,30 9-17 * * mon-fri", "15 3 1 jan,JUL *",
-        "0 0 1-31/2 * ?", "5/15 * * * *", "0 12 * * 0", "0 12 * * SAT", "@hourly", "@daily",
-        "@midnight", "@weekly", "@monthly", "@yearly", "@annually", "@every 5m",
-        "@every 1h30m", "@every 1.5s", "TZ=UTC 0 0 * * *", "CRON_TZ=Asia/Tokyo 0 0 * * *",
-        "  0  0  *  *  *  "}) {
+  for (const char* spec : {"* * * * *",
+                           "*/5 * * * *",
+                           "0 0 * * *",
+                           "0,30 9-17 * * mon-fri",
+                           "15 3 1 jan,JUL *",
+                           "0 0 1-31/2 * ?",
+                           "5/15 * * * *",
+                           "0 12 * * 0",
+                           "0 12 * * SAT",
+                           "@hourly",
+                           "@daily",
+                           "@midnight",
+                           "@weekly",
+                           "@monthly",
+                           "@yearly",
+                           "@annually",
+                           "@every 5m",
+                           "@every 1h30m",
+                           "@every 1.5s",
+                           "TZ=UTC 0 0 * * *",
+                           "CRON_TZ=Asia/Tokyo 0 0 * * *",
+                           "  0  0  *  *  *  "}) {
     EXPECT_EQ(Err(spec), "ok") << spec;
   }
 }
@@ -42,10 +58,12 @@ TEST(CronTest, RobfigMessages) {
   EXPECT_EQ(Err("@often"), "unrecognized descriptor: @often");
   EXPECT_EQ(Err("@every soon"),
             "failed to parse duration @every soon: time: invalid duration \"soon\"");
-  EXPECT_EQ(Err("@every 5"), "failed to parse duration @every 5: time: missing unit in "
-                             "duration \"5\"");
-  EXPECT_EQ(Err("@every 5d"), "failed to parse duration @every 5d: time: unknown unit \"d\" in "
-                              "duration \"5d\"");
+  EXPECT_EQ(Err("@every 5"),
+            "failed to parse duration @every 5: time: missing unit in "
+            "duration \"5\"");
+  EXPECT_EQ(Err("@every 5d"),
+            "failed to parse duration @every 5d: time: unknown unit \"d\" in "
+            "duration \"5d\"");
   EXPECT_EQ(Err("TZ=Mars/Olympus 0 0 * * *"),
             "provided bad location Mars/Olympus: unknown time zone Mars/Olympus");
 }

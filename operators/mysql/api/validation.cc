@@ -57,14 +57,14 @@ StatusCause InternalErrorCause(std::string field, std::string_view detail) {
 // An optional string member; a JSON null counts as absent (the Go *string is nil).
 std::optional<std::string> OptString(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
-  if (!v || !v->is_string()) return std::nullopt;
+  if (!v || !v->is_string())
+    return std::nullopt;
   return std::string(v->get_string());
 }
 
 // spec.volumeClaimTemplates[i].spec.resources.requests.storage, if set.
 const json::value* StorageRequest(const json::object& tmpl) {
-  const json::object& requests =
-      Member(Member(Member(tmpl, "spec"), "resources"), "requests");
+  const json::object& requests = Member(Member(Member(tmpl, "spec"), "resources"), "requests");
   const json::value* s = requests.if_contains("storage");
   return s && (s->is_string() || s->is_number()) ? s : nullptr;
 }
@@ -72,7 +72,8 @@ const json::value* StorageRequest(const json::object& tmpl) {
 // The requested size; zero when unset or malformed (as MOCO's StorageSize()).
 kcx::api::Quantity StorageSize(const json::object& tmpl) {
   const json::value* s = StorageRequest(tmpl);
-  if (!s) return {};
+  if (!s)
+    return {};
   std::string text = s->is_string() ? std::string(s->get_string()) : json::serialize(*s);
   auto q = kcx::api::Quantity::Parse(text);
   return q.ok() ? *q : kcx::api::Quantity();
@@ -85,16 +86,17 @@ std::string TemplateName(const json::object& tmpl) {
 bool IsReservedPort(int64_t p) {
   for (int r : {kMysqlPort, kMysqlXPort, kMysqlAdminPort, kMysqlHealthPort, kAgentPort,
                 kAgentMetricsPort, kExporterPort}) {
-    if (p == r) return true;
+    if (p == r)
+      return true;
   }
   return false;
 }
 
 bool IsReservedPortName(std::string_view n) {
-  for (std::string_view r : {kMysqlPortName, kMysqlXPortName, kMysqlAdminPortName,
-                             kHealthPortName, kAgentPortName, kAgentMetricsPortName,
-                             kExporterPortName}) {
-    if (n == r) return true;
+  for (std::string_view r : {kMysqlPortName, kMysqlXPortName, kMysqlAdminPortName, kHealthPortName,
+                             kAgentPortName, kAgentMetricsPortName, kExporterPortName}) {
+    if (n == r)
+      return true;
   }
   return false;
 }
@@ -109,11 +111,13 @@ void ValidatePorts(const json::object& container, const std::string& path,
   const json::array& ports = Items(container, "ports");
   for (size_t i = 0; i < ports.size(); ++i) {
     const json::object* port = ports[i].if_object();
-    if (!port) continue;
+    if (!port)
+      continue;
     std::string pp = Index(path + ".ports", i);
     if (const json::value* cp = port->if_contains("containerPort"); cp && cp->is_number()) {
       int64_t n = kcx::api::GetInt(*port, "containerPort");
-      if (IsReservedPort(n)) errs.push_back(InvalidNumber(pp, n, "reserved port"));
+      if (IsReservedPort(n))
+        errs.push_back(InvalidNumber(pp, n, "reserved port"));
     }
     if (const json::value* name = port->if_contains("name"); name && name->is_string()) {
       if (IsReservedPortName(name->get_string())) {
@@ -133,31 +137,32 @@ void ValidateSpec(const json::object& spec, std::vector<StatusCause>& errs) {
     }
   }
   if (!has_data) {
-    errs.push_back(FieldRequired("spec.volumeClaimTemplates",
-                                 "required volume claim template " + std::string(kDataVolume) +
-                                     " is missing"));
+    errs.push_back(FieldRequired(
+        "spec.volumeClaimTemplates",
+        "required volume claim template " + std::string(kDataVolume) + " is missing"));
   }
   for (const auto& t : vcts) {
     const json::object* o = t.if_object();
     if (!o || !StorageRequest(*o)) {
-      errs.push_back(FieldRequired("spec.volumeClaimTemplates",
-                                   "required volume claim template " +
-                                       (o ? TemplateName(*o) : std::string()) +
-                                       " storage requests is missing"));
+      errs.push_back(
+          FieldRequired("spec.volumeClaimTemplates", "required volume claim template " +
+                                                         (o ? TemplateName(*o) : std::string()) +
+                                                         " storage requests is missing"));
     }
   }
 
   // serverIDBase (set by the mutating webhook when left out).
   int64_t base = kcx::api::GetInt(spec, "serverIDBase", 0);
   if (base <= 0) {
-    errs.push_back(InvalidNumber("spec.serverIDBase", base,
-                                 "serverIDBase must be a positive integer"));
+    errs.push_back(
+        InvalidNumber("spec.serverIDBase", base, "serverIDBase must be a positive integer"));
   }
 
   // logRotationSchedule.
   if (std::string_view sched = GetString(spec, "logRotationSchedule"); !sched.empty()) {
     Status s = ParseStandardCron(sched);
-    if (!s.ok()) errs.push_back(FieldInvalid("spec.logRotationSchedule", sched, s.message()));
+    if (!s.ok())
+      errs.push_back(FieldInvalid("spec.logRotationSchedule", sched, s.message()));
   }
 
   // replicas (the CRD defaults it to 1).
@@ -186,20 +191,20 @@ void ValidateSpec(const json::object& spec, std::vector<StatusCause>& errs) {
       continue;
     }
     std::string_view n = name->get_string();
-    if (n == kMysqldContainer) has_mysqld = true;
+    if (n == kMysqldContainer)
+      has_mysqld = true;
     // A regular container may not take the name of a container MOCO adds: the agent always,
     // the sidecars when they are enabled, the init containers always (Kubernetes requires
     // names unique across init and regular containers).
     if (n == kAgentContainer || (n == kSlowLogContainer && !disable_slow_log) ||
-        (n == kExporterContainer && exporter) || n == kInitContainer ||
-        n == kCopyInitContainer) {
+        (n == kExporterContainer && exporter) || n == kInitContainer || n == kCopyInitContainer) {
       errs.push_back(FieldForbidden(path, "reserved container name"));
     }
     ValidatePorts(*c, path, errs);
   }
   if (!has_mysqld) {
-    errs.push_back(FieldRequired(cpath, "required container " + std::string(kMysqldContainer) +
-                                            " is missing"));
+    errs.push_back(FieldRequired(
+        cpath, "required container " + std::string(kMysqldContainer) + " is missing"));
   }
 
   const json::array& inits = Items(pod, "initContainers");
@@ -222,14 +227,14 @@ void ValidateSpec(const json::object& spec, std::vector<StatusCause>& errs) {
   for (size_t i = 0; i < volumes.size(); ++i) {
     const json::object* v = volumes[i].if_object();
     const json::value* name = v ? v->if_contains("name") : nullptr;
-    if (!name || !name->is_string()) continue;
+    if (!name || !name->is_string())
+      continue;
     std::string_view n = name->get_string();
-    for (std::string_view r : {kTmpVolume, kRunVolume, kVarLogVolume, kConfVolume,
-                               kInitConfVolume, kConfSecretVolume, kSlowLogConfigVolume,
-                               kGrpcSecretVolume}) {
+    for (std::string_view r : {kTmpVolume, kRunVolume, kVarLogVolume, kConfVolume, kInitConfVolume,
+                               kConfSecretVolume, kSlowLogConfigVolume, kGrpcSecretVolume}) {
       if (n == r) {
-        errs.push_back(FieldInvalid(Index("spec.podTemplate.spec.volumes", i), n,
-                                    "reserved volume name"));
+        errs.push_back(
+            FieldInvalid(Index("spec.podTemplate.spec.volumes", i), n, "reserved volume name"));
         break;
       }
     }
@@ -299,8 +304,8 @@ std::vector<StatusCause> ValidateCreate(const json::object& obj) {
   std::vector<StatusCause> errs;
   std::string_view name = GetString(Member(obj, "metadata"), "name");
   if (name.size() > kMaxClusterNameLength) {
-    errs.push_back(FieldInvalid("metadata.name", name,
-                                "required name must be 40 characters or less"));
+    errs.push_back(
+        FieldInvalid("metadata.name", name, "required name must be 40 characters or less"));
   }
   ValidateSpec(Member(obj, "spec"), errs);
   return errs;
@@ -335,20 +340,23 @@ std::vector<StatusCause> ValidateUpdate(const json::object& obj, const json::obj
   const json::array& vcts = Items(spec, "volumeClaimTemplates");
   for (size_t i = 0; i < vcts.size(); ++i) {
     const json::object* t = vcts[i].if_object();
-    if (!t) continue;
+    if (!t)
+      continue;
     std::string name = TemplateName(*t);
     const json::object* before = nullptr;
     for (const auto& o : Items(old, "volumeClaimTemplates")) {
-      if (const json::object* oo = o.if_object(); oo && TemplateName(*oo) == name) before = oo;
+      if (const json::object* oo = o.if_object(); oo && TemplateName(*oo) == name)
+        before = oo;
     }
-    if (!before) continue;
+    if (!before)
+      continue;
     kcx::api::Quantity now = StorageSize(*t), was = StorageSize(*before);
     int cmp = now.Compare(was);
     if (cmp < 0) {
       errs.push_back(FieldForbidden(
           Index("spec.volumeClaimTemplates", i) + ".spec.resources.requests.storage",
-          "shrinking volume claim template " + kcx::api::GoQuote(name) + " from " +
-              was.String() + " to " + now.String() +
+          "shrinking volume claim template " + kcx::api::GoQuote(name) + " from " + was.String() +
+              " to " + now.String() +
               " is not supported: Kubernetes cannot shrink a PersistentVolumeClaim. Keep " +
               was.String() +
               ", or create a new MySQLCluster with the smaller size, move the data to it "
@@ -364,7 +372,8 @@ std::vector<StatusCause> ValidateUpdate(const json::object& obj, const json::obj
 }
 
 Status InvalidCluster(const json::object& obj, std::vector<StatusCause> causes) {
-  if (causes.empty()) return Status::Ok();
+  if (causes.empty())
+    return Status::Ok();
   std::string name(GetString(Member(obj, "metadata"), "name"));
   return kcx::api::InvalidStatus(kGroup, kKind, name, std::move(causes));
 }
@@ -390,7 +399,8 @@ json::array DefaultingPatch(const json::object& obj, const std::function<int32_t
                      {"value", json::array{json::string(kFinalizer)}}});
     } else {
       bool present = false;
-      for (const auto& f : fins->get_array()) present |= f.is_string() && f.get_string() == kFinalizer;
+      for (const auto& f : fins->get_array())
+        present |= f.is_string() && f.get_string() == kFinalizer;
       if (!present) {
         ops.push_back({{"op", "add"},
                        {"path", "/metadata/finalizers/-"},

@@ -43,7 +43,8 @@ void SetStorage(json::object& c, const std::string& size, size_t i = 0) {
 // "field: message" of each cause.
 std::vector<std::string> Messages(const std::vector<StatusCause>& causes) {
   std::vector<std::string> out;
-  for (const auto& c : causes) out.push_back(c.field + ": " + c.message);
+  for (const auto& c : causes)
+    out.push_back(c.field + ": " + c.message);
   return out;
 }
 
@@ -55,7 +56,8 @@ struct FakeClasses {
 
   void Add(const std::string& name, std::optional<bool> expand, bool is_default) {
     json::object sc{{"metadata", {{"name", name}}}, {"provisioner", "p"}};
-    if (expand) sc["allowVolumeExpansion"] = *expand;
+    if (expand)
+      sc["allowVolumeExpansion"] = *expand;
     if (is_default) {
       sc["metadata"].as_object()["annotations"] =
           json::object{{"storageclass.kubernetes.io/is-default-class", "true"}};
@@ -66,16 +68,20 @@ struct FakeClasses {
     StorageClassLookup l;
     l.get = [this](const std::string& n) -> Result<std::optional<json::object>> {
       ++gets;
-      if (fail) return Unavailable("connection refused");
+      if (fail)
+        return Unavailable("connection refused");
       auto it = classes.find(n);
-      if (it == classes.end()) return std::optional<json::object>();
+      if (it == classes.end())
+        return std::optional<json::object>();
       return std::optional<json::object>(it->second);
     };
     l.list = [this]() -> Result<std::vector<json::object>> {
       ++lists;
-      if (fail) return Unavailable("connection refused");
+      if (fail)
+        return Unavailable("connection refused");
       std::vector<json::object> out;
-      for (auto& [k, v] : classes) out.push_back(v);
+      for (auto& [k, v] : classes)
+        out.push_back(v);
       return out;
     };
     return l;
@@ -97,8 +103,9 @@ TEST(ValidateCreateTest, NameAtMost40Characters) {
 TEST(ValidateCreateTest, ReplicasPositiveOdd) {
   json::object c = Cluster();
   Spec(c)["replicas"] = 2;
-  EXPECT_THAT(Messages(ValidateCreate(c)),
-              ElementsAre("spec.replicas: Invalid value: 2: replicas must be a positive odd number"));
+  EXPECT_THAT(
+      Messages(ValidateCreate(c)),
+      ElementsAre("spec.replicas: Invalid value: 2: replicas must be a positive odd number"));
   Spec(c)["replicas"] = 0;
   EXPECT_THAT(Messages(ValidateCreate(c)),
               ElementsAre("spec.replicas: Invalid value: 0: replicas must be a positive odd number",
@@ -201,8 +208,8 @@ TEST(ValidateCreateTest, ReservedContainerNames) {
 TEST(ValidateCreateTest, ReservedInitContainerNames) {
   for (const char* name : {"moco-init", "copy-moco-init", "agent"}) {
     json::object c = Cluster();
-    PodSpec(c)["initContainers"] = json::array{json::object{{"name", "ok"}},
-                                               json::object{{"name", name}}};
+    PodSpec(c)["initContainers"] =
+        json::array{json::object{{"name", "ok"}}, json::object{{"name", name}}};
     EXPECT_THAT(Messages(ValidateCreate(c)),
                 ElementsAre("spec.podTemplate.spec.initContainers[1]: Invalid value: \"" +
                             std::string(name) + "\": reserved init container name"));
@@ -219,17 +226,17 @@ TEST(ValidateCreateTest, ReservedPortsInEveryContainer) {
     for (size_t idx : {0, 1}) {
       json::object c = Cluster();
       Containers(c).push_back(json::object{{"name", "sidecar"}});
-      Containers(c)[idx].as_object()["ports"] = json::array{
-          json::object{{"containerPort", 1234}}, json::object{{"containerPort", port}}};
-      EXPECT_THAT(Messages(ValidateCreate(c)),
-                  ElementsAre("spec.podTemplate.spec.containers[" + std::to_string(idx) +
-                              "].ports[1]: Invalid value: " + std::to_string(port) +
-                              ": reserved port"))
+      Containers(c)[idx].as_object()["ports"] =
+          json::array{json::object{{"containerPort", 1234}}, json::object{{"containerPort", port}}};
+      EXPECT_THAT(
+          Messages(ValidateCreate(c)),
+          ElementsAre("spec.podTemplate.spec.containers[" + std::to_string(idx) +
+                      "].ports[1]: Invalid value: " + std::to_string(port) + ": reserved port"))
           << port << " in container " << idx;
     }
   }
-  for (const char* name : {"mysql", "mysqlx", "mysql-admin", "health", "agent", "agent-metrics",
-                           "mysqld-metrics"}) {
+  for (const char* name :
+       {"mysql", "mysqlx", "mysql-admin", "health", "agent", "agent-metrics", "mysqld-metrics"}) {
     json::object c = Cluster();
     Containers(c)[0].as_object()["ports"] =
         json::array{json::object{{"containerPort", 1234}, {"name", name}}};
@@ -244,8 +251,8 @@ TEST(ValidateCreateTest, ReservedPortsInEveryContainer) {
 }
 
 TEST(ValidateCreateTest, ReservedVolumeNames) {
-  for (const char* name : {"tmp", "run", "var-log", "mysql-conf", "mysql-conf-d",
-                           "my-cnf-secret", "slow-fluent-bit-config", "grpc-cert"}) {
+  for (const char* name : {"tmp", "run", "var-log", "mysql-conf", "mysql-conf-d", "my-cnf-secret",
+                           "slow-fluent-bit-config", "grpc-cert"}) {
     json::object c = Cluster();
     PodSpec(c)["volumes"] = json::array{json::object{{"name", "data2"}},
                                         json::object{{"name", name}, {"emptyDir", json::object()}}};
@@ -311,8 +318,9 @@ TEST(ValidateUpdateTest, ReplicasNeverDecreased) {
   EXPECT_THAT(ValidateUpdate(now, old, sc.Lookup()), IsEmpty());
   // An even increase is refused by the create rules.
   Spec(now)["replicas"] = 4;
-  EXPECT_THAT(Messages(ValidateUpdate(now, old, sc.Lookup())),
-              ElementsAre("spec.replicas: Invalid value: 4: replicas must be a positive odd number"));
+  EXPECT_THAT(
+      Messages(ValidateUpdate(now, old, sc.Lookup())),
+      ElementsAre("spec.replicas: Invalid value: 4: replicas must be a positive odd number"));
 }
 
 TEST(ValidateUpdateTest, ReplicationSourceSecretNameOnlyAtCreation) {
@@ -426,9 +434,9 @@ TEST(ValidateUpdateTest, GrowthWithoutClassUsesTheDefaultClass) {
   // A new template (not in the old object) is neither growth nor shrink.
   FakeClasses none;
   json::object added = Cluster();
-  Spec(added)["volumeClaimTemplates"].as_array().push_back(json::object{
-      {"metadata", {{"name", "binlog"}}},
-      {"spec", {{"resources", {{"requests", {{"storage", "5Gi"}}}}}}}});
+  Spec(added)["volumeClaimTemplates"].as_array().push_back(
+      json::object{{"metadata", {{"name", "binlog"}}},
+                   {"spec", {{"resources", {{"requests", {{"storage", "5Gi"}}}}}}}});
   EXPECT_THAT(ValidateUpdate(added, old, none.Lookup()), IsEmpty());
   EXPECT_EQ(none.gets + none.lists, 0);
 }

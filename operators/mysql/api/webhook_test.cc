@@ -113,8 +113,7 @@ TEST(ValidateReviewTest, OtherKindsAreForbidden) {
   json::object r = ValidateReview(req, NoClasses());
   EXPECT_EQ(r.at("allowed"), false);
   EXPECT_EQ(r.at("status").at("code"), 403);
-  EXPECT_EQ(r.at("status").at("message"),
-            "this webhook only admits MySQLCluster.moco.cybozu.com");
+  EXPECT_EQ(r.at("status").at("message"), "this webhook only admits MySQLCluster.moco.cybozu.com");
   EXPECT_EQ(MutateReview(req).at("allowed"), false);
 }
 
@@ -122,8 +121,8 @@ TEST(ServeAdmissionTest, WholeReviews) {
   json::object review{{"apiVersion", "admission.k8s.io/v1"},
                       {"kind", "AdmissionReview"},
                       {"request", Request("CREATE", Cluster(2))}};
-  net::HttpRequest req{"POST", std::string(kValidatePath) + "?timeout=10s",
-                       json::serialize(review), "application/json"};
+  net::HttpRequest req{"POST", std::string(kValidatePath) + "?timeout=10s", json::serialize(review),
+                       "application/json"};
   net::HttpResponse res = ServeAdmission(req, NoClasses());
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.content_type, "application/json");
