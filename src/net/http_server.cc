@@ -94,11 +94,13 @@ struct HttpServer::Impl {
   HttpServerOptions opts;
   std::unique_ptr<ssl::context> tls;
   std::vector<std::thread> threads;
+  std::atomic<int> accepted{0};
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec)
         return;
+      ++accepted;
       if (tls) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(s)), *tls), &handler,
@@ -168,6 +170,8 @@ Status HttpServer::Start(const std::string& host, int port, HttpHandler handler,
   }
   return Status::Ok();
 }
+
+int HttpServer::connections_accepted() const { return impl_ ? impl_->accepted.load() : 0; }
 
 void HttpServer::Stop() {
   if (!impl_)

@@ -4,6 +4,7 @@
 // status endpoint, a switchover request, and admission webhooks (HTTPS with keep-alive, so
 // the API server's webhook client can reuse its connections).
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -62,6 +63,8 @@ class HttpServer {
   // Stops accepting, closes every connection and joins the I/O threads. Idempotent.
   void Stop();
   int port() const { return port_; }
+  // Connections accepted since Start (tests check that clients reuse connections).
+  int connections_accepted() const;
 
  private:
   struct Impl;

@@ -62,6 +62,7 @@ TEST_F(HttpServerTlsTest, HttpsWithKeepAlive) {
     EXPECT_NE(r->Header("Connection"), "close");
   }
   EXPECT_EQ(calls_.load(), 3);
+  EXPECT_EQ(srv.connections_accepted(), 1);
   srv.Stop();
   srv.Stop();  // idempotent
 }

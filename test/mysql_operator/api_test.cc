@@ -439,6 +439,12 @@ TEST_F(MysqlApiTest, ValidatingWebhookRejectsBadClusters) {
   ExpectCreateDenied(vol,
                      "spec.podTemplate.spec.volumes[0]: Invalid value: \"mysql-conf\": reserved "
                      "volume name");
+  // The API server's webhook client reused its connections (keep-alive).
+  EXPECT_GE(webhook_->reviews_served(), 16);
+  EXPECT_GE(webhook_->connections_accepted(), 1);
+  EXPECT_LT(webhook_->connections_accepted(), webhook_->reviews_served() / 2)
+      << webhook_->connections_accepted() << " connections for " << webhook_->reviews_served()
+      << " reviews";
 
   // Nothing was stored.
   auto list = Kubectl({"get", "mysqlclusters", "-n", "foo", "-o", "name"});

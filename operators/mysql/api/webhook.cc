@@ -170,6 +170,7 @@ StorageClassLookup ClientStorageClassLookup(client::RestClient& c) {
 }
 
 Status WebhookServer::Start(Options opts) {
+  server_.Stop();  // the running handlers read opts_
   opts_ = std::move(opts);
   net::HttpServerOptions so;
   so.tls = net::TlsServerConfig{opts_.cert_pem, opts_.key_pem};
@@ -179,7 +180,10 @@ Status WebhookServer::Start(Options opts) {
   // opts_ outlives the server (Stop joins the I/O threads before opts_ changes).
   return server_.Start(
       opts_.host, opts_.port,
-      [this](const net::HttpRequest& req) { return ServeAdmission(req, opts_.storage_classes); },
+      [this](const net::HttpRequest& req) {
+        ++reviews_;
+        return ServeAdmission(req, opts_.storage_classes);
+      },
       std::move(so));
 }
 

@@ -6,6 +6,7 @@
 // The handlers are pure functions of the review (plus the StorageClass lookup), so they are
 // unit-tested without a server; WebhookServer puts them behind net::HttpServer with TLS.
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <functional>
@@ -62,9 +63,13 @@ class WebhookServer {
   Status Start(Options opts);
   void Stop();
   int port() const { return server_.port(); }
+  // Reviews answered and connections accepted since Start.
+  int reviews_served() const { return reviews_.load(); }
+  int connections_accepted() const { return server_.connections_accepted(); }
 
  private:
   Options opts_;
+  std::atomic<int> reviews_{0};
   net::HttpServer server_;
 };
 
