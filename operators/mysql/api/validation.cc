@@ -378,6 +378,15 @@ Status InvalidCluster(const json::object& obj, std::vector<StatusCause> causes) 
   return kcx::api::InvalidStatus(kGroup, kKind, name, std::move(causes));
 }
 
+Status ValidateMySQLClusterCreate(const json::object& obj) {
+  return InvalidCluster(obj, ValidateCreate(obj));
+}
+
+Status ValidateMySQLClusterUpdate(const json::object& obj, const json::object& old_obj,
+                                  const StorageClassLookup& storage_classes) {
+  return InvalidCluster(obj, ValidateUpdate(obj, old_obj, storage_classes));
+}
+
 int32_t RandomServerIdBase() {
   std::string b = RandomBytes(4);
   uint32_t v = 0;

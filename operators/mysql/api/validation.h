@@ -54,6 +54,13 @@ std::vector<StatusCause> ValidateUpdate(const boost::json::object& obj,
 // ...` as apierrors.NewInvalid prints it; Ok when `causes` is empty.
 Status InvalidCluster(const boost::json::object& obj, std::vector<StatusCause> causes);
 
+// The same rules as one Status: Ok, or InvalidCluster of the causes (what the validating
+// webhook returns; for callers that validate before writing, e.g. kubectl-moco or tests).
+Status ValidateMySQLClusterCreate(const boost::json::object& obj);
+Status ValidateMySQLClusterUpdate(const boost::json::object& obj,
+                                  const boost::json::object& old_obj,
+                                  const StorageClassLookup& storage_classes);
+
 // A random serverIDBase in [1, 2^30] as MOCO picks it (31-bit random value masked with
 // MaxInt32>>1, plus one), from the OS random source.
 int32_t RandomServerIdBase();

@@ -300,6 +300,11 @@ TEST(ValidateCreateTest, SeveralErrorsInMocosOrder) {
   EXPECT_EQ(s.details()->causes[1].type, "FieldValueInvalid");
   EXPECT_EQ(s.details()->causes[1].field, "spec.replicas");
   EXPECT_TRUE(InvalidCluster(c, {}).ok());
+  EXPECT_EQ(ValidateMySQLClusterCreate(c).message(), s.message());
+  EXPECT_TRUE(ValidateMySQLClusterCreate(Cluster()).ok());
+  FakeClasses sc;
+  EXPECT_TRUE(ValidateMySQLClusterUpdate(Cluster(), Cluster(), sc.Lookup()).ok());
+  EXPECT_EQ(ValidateMySQLClusterUpdate(c, Cluster(), sc.Lookup()).reason(), Reason::kInvalid);
 }
 
 TEST(ValidateUpdateTest, UnchangedClusterPasses) {
