@@ -88,11 +88,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 struct HttpServer::Impl {
-  asio::io_context ioc;
-  tcp::acceptor acceptor{ioc};
+  // Declared before the io_context so that they outlive it: destroying the io_context
+  // destroys the pending handlers and with them the sessions, which use these.
   HttpHandler handler;
   HttpServerOptions opts;
   std::unique_ptr<ssl::context> tls;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<int> accepted{0};
 
