@@ -5,9 +5,9 @@
 // "Error: ..."), as MOCO's plugin; `mysql` replaces itself with `kubectl exec`, so its exit
 // code is kubectl's.
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -34,9 +34,8 @@ CLI::App* Sub(CLI::App& parent, const std::string& name, const std::string& desc
   return sub;
 }
 
-const std::vector<std::string> kUsers = {std::string(km::kReadOnlyUser),
-                                         std::string(km::kWritableUser),
-                                         std::string(km::kAdminUser)};
+const std::vector<std::string> kUsers = {
+    std::string(km::kReadOnlyUser), std::string(km::kWritableUser), std::string(km::kAdminUser)};
 
 }  // namespace
 
@@ -77,12 +76,15 @@ int main(int argc, char** argv) {
   mysql->callback([&] {
     run = [&]() -> int {
       auto c = km::MocoClient::Connect(flags);
-      if (!c.ok()) return Report(c.status());
+      if (!c.ok())
+        return Report(c.status());
       mysql_exec.args = mysql_args;
       auto args = km::MysqlArgv(**c, flags, cluster, mysql_exec, index);
-      if (!args.ok()) return Report(args.status());
+      if (!args.ok())
+        return Report(args.status());
       std::vector<char*> cargs;
-      for (auto& a : *args) cargs.push_back(a.data());
+      for (auto& a : *args)
+        cargs.push_back(a.data());
       cargs.push_back(nullptr);
       std::cout.flush();
       execvp(cargs[0], cargs.data());
@@ -93,8 +95,7 @@ int main(int argc, char** argv) {
   // credential
   std::string cred_user = std::string(km::kReadOnlyUser);
   std::string cred_format = "plain";
-  CLI::App* credential =
-      Sub(app, "credential", "Print the password of a MySQL user of a cluster");
+  CLI::App* credential = Sub(app, "credential", "Print the password of a MySQL user of a cluster");
   credential->add_option("-u,--mysql-user", cred_user, "The MySQL user")
       ->check(CLI::IsMember(kUsers))
       ->capture_default_str();
@@ -105,7 +106,8 @@ int main(int argc, char** argv) {
   credential->callback([&] {
     run = [&]() -> int {
       auto c = km::MocoClient::Connect(flags);
-      if (!c.ok()) return Report(c.status());
+      if (!c.ok())
+        return Report(c.status());
       return Report(km::Credential(**c, cluster, cred_user, cred_format, std::cout));
     };
   });
@@ -117,7 +119,8 @@ int main(int argc, char** argv) {
   switchover->callback([&] {
     run = [&]() -> int {
       auto c = km::MocoClient::Connect(flags);
-      if (!c.ok()) return Report(c.status());
+      if (!c.ok())
+        return Report(c.status());
       return Report(km::Switchover(**c, cluster, std::cout));
     };
   });
@@ -131,8 +134,8 @@ int main(int argc, char** argv) {
     for (std::string what : {"clustering", "reconciliation"}) {
       CLI::App* sub =
           Sub(*verb, what,
-              std::string(stop ? "Stop" : "Start") + " the " + what +
-                  " of a MySQLCluster (" + (stop ? "sets" : "removes") + " the annotation " +
+              std::string(stop ? "Stop" : "Start") + " the " + what + " of a MySQLCluster (" +
+                  (stop ? "sets" : "removes") + " the annotation " +
                   (what == "clustering" ? "moco.cybozu.com/clustering-stopped"
                                         : "moco.cybozu.com/reconciliation-stopped") +
                   ")");
@@ -140,7 +143,8 @@ int main(int argc, char** argv) {
       sub->callback([&, stop, what] {
         run = [&, stop, what]() -> int {
           auto c = km::MocoClient::Connect(flags);
-          if (!c.ok()) return Report(c.status());
+          if (!c.ok())
+            return Report(c.status());
           return Report(km::SetStopped(**c, what, stop, cluster, std::cout));
         };
       });
@@ -153,6 +157,7 @@ int main(int argc, char** argv) {
     // Help and version print to stdout and succeed; usage errors exit 1 like the others.
     return app.exit(e) == 0 ? 0 : 1;
   }
-  if (!run) return Fail("no command given");
+  if (!run)
+    return Fail("no command given");
   return run();
 }

@@ -12,19 +12,22 @@ namespace json = boost::json;
 namespace mapi = kcx::mysql::api;
 
 Result<std::string> PasswordKey(std::string_view user) {
-  if (user == kReadOnlyUser) return std::string("READONLY_PASSWORD");
-  if (user == kWritableUser) return std::string("WRITABLE_PASSWORD");
-  if (user == kAdminUser) return std::string("ADMIN_PASSWORD");
+  if (user == kReadOnlyUser)
+    return std::string("READONLY_PASSWORD");
+  if (user == kWritableUser)
+    return std::string("WRITABLE_PASSWORD");
+  if (user == kAdminUser)
+    return std::string("ADMIN_PASSWORD");
   return Invalid("invalid user " + std::string(user) + " (want " + std::string(kReadOnlyUser) +
                  ", " + std::string(kWritableUser) + " or " + std::string(kAdminUser) + ")");
 }
 
 Result<std::string> FormatCredential(std::string_view user, std::string_view password,
                                      std::string_view format) {
-  if (format == "plain") return std::string(password) + "\n";
+  if (format == "plain")
+    return std::string(password) + "\n";
   if (format == "mycnf") {
-    return "[client]\nuser=" + std::string(user) + "\npassword=\"" + std::string(password) +
-           "\"\n";
+    return "[client]\nuser=" + std::string(user) + "\npassword=\"" + std::string(password) + "\"\n";
   }
   return Invalid("unknown format " + std::string(format) + " (want plain or mycnf)");
 }
@@ -34,18 +37,23 @@ Result<int> TargetIndex(const mapi::MySQLCluster& cluster, int index_flag) {
     return Invalid("--index must be smaller than spec.replicas (" +
                    std::to_string(cluster.replicas) + ")");
   }
-  if (index_flag >= 0) return index_flag;
+  if (index_flag >= 0)
+    return index_flag;
   return cluster.current_primary_index;
 }
 
 std::vector<std::string> BuildMysqlExecArgv(const GlobalFlags& flags, const MysqlExec& e) {
   std::vector<std::string> argv = {"kubectl"};
-  if (!flags.kubeconfig.empty()) argv.push_back("--kubeconfig=" + flags.kubeconfig);
-  if (!flags.context.empty()) argv.push_back("--context=" + flags.context);
+  if (!flags.kubeconfig.empty())
+    argv.push_back("--kubeconfig=" + flags.kubeconfig);
+  if (!flags.context.empty())
+    argv.push_back("--context=" + flags.context);
   argv.push_back("--namespace=" + e.ns);
   argv.push_back("exec");
-  if (e.stdin_) argv.push_back("-i");
-  if (e.tty) argv.push_back("-t");
+  if (e.stdin_)
+    argv.push_back("-i");
+  if (e.tty)
+    argv.push_back("-t");
   argv.push_back(e.pod);
   argv.push_back("-c");
   argv.push_back(std::string(mapi::kMysqldContainer));
@@ -87,9 +95,8 @@ Status MocoClient::MergePatch(const std::string& path, const json::value& body) 
 namespace {
 
 std::string ClusterPath(std::string_view ns, std::string_view name) {
-  return "/apis/" + std::string(mapi::kGroup) + "/" + std::string(mapi::kVersion) +
-         "/namespaces/" + std::string(ns) + "/" + std::string(mapi::kResource) + "/" +
-         std::string(name);
+  return "/apis/" + std::string(mapi::kGroup) + "/" + std::string(mapi::kVersion) + "/namespaces/" +
+         std::string(ns) + "/" + std::string(mapi::kResource) + "/" + std::string(name);
 }
 
 std::string CorePath(std::string_view ns, std::string_view resource, std::string_view name) {
@@ -125,7 +132,8 @@ Result<mapi::MySQLCluster> MocoClient::GetCluster(std::string_view name) {
 
 Result<json::object> MocoClient::GetSecret(std::string_view name) {
   KCX_ASSIGN_OR_RETURN(auto v, Get(CorePath(ns_, "secrets", name)));
-  if (!v.is_object()) return Internal("the Secret is not a JSON object");
+  if (!v.is_object())
+    return Internal("the Secret is not a JSON object");
   return std::move(v.as_object());
 }
 
@@ -165,7 +173,8 @@ Status Credential(MocoClient& c, std::string_view cluster, std::string_view user
   std::string password;
   if (auto encoded = api::GetStringPath(sv, {"data", key}); !encoded.empty()) {
     auto decoded = Base64Decode(encoded);
-    if (!decoded) return Invalid("Secret data " + key + " is not valid base64");
+    if (!decoded)
+      return Invalid("Secret data " + key + " is not valid base64");
     password = std::move(*decoded);
   }
   KCX_ASSIGN_OR_RETURN(auto text, FormatCredential(user, password, format));
@@ -175,8 +184,10 @@ Status Credential(MocoClient& c, std::string_view cluster, std::string_view user
 
 Status Switchover(MocoClient& c, std::string_view cluster, std::ostream& out) {
   KCX_ASSIGN_OR_RETURN(auto mc, c.GetCluster(cluster));
-  if (mc.offline) return Invalid("an offline cluster cannot switch over");
-  if (mc.replicas == 1) return Invalid("a single-instance cluster cannot switch over");
+  if (mc.offline)
+    return Invalid("an offline cluster cannot switch over");
+  if (mc.replicas == 1)
+    return Invalid("a single-instance cluster cannot switch over");
   const std::string pod = mapi::PodName(cluster, mc.current_primary_index);
   auto s = c.AnnotatePod(pod, mapi::kAnnDemote, "true");
   if (!s.ok()) {
@@ -208,12 +219,12 @@ Status SetStopped(MocoClient& c, std::string_view what, bool stop, std::string_v
         << (stop ? "stopped" : "running") << "\n";
     return Status::Ok();
   }
-  auto s = c.AnnotateCluster(cluster, key,
-                             stop ? std::optional<std::string>("true") : std::nullopt);
+  auto s =
+      c.AnnotateCluster(cluster, key, stop ? std::optional<std::string>("true") : std::nullopt);
   if (!s.ok()) {
     return Status(s.reason(), "failed to " + std::string(stop ? "stop " : "start ") +
-                                  std::string(what) + " of " + std::string(mapi::kKind) + " " +
-                                  q + ": " + s.message());
+                                  std::string(what) + " of " + std::string(mapi::kKind) + " " + q +
+                                  ": " + s.message());
   }
   out << (stop ? "stopped " : "started ") << what << " of " << mapi::kKind << " " << q << "\n";
   return Status::Ok();

@@ -12,14 +12,13 @@
 // that unit tests check them without a server; the rest talks to the API server through
 // MocoClient. Errors are kcx::Status; main.cc prints them and exits 1, as MOCO's plugin does.
 
+#include <boost/json.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "client/config.h"
 #include "client/rest_client.h"
@@ -61,8 +60,8 @@ struct MysqlExec {
   std::string ns;
   std::string pod;
   std::string user = std::string(kReadOnlyUser);
-  bool stdin_ = false;  // -i
-  bool tty = false;     // -t
+  bool stdin_ = false;            // -i
+  bool tty = false;               // -t
   std::vector<std::string> args;  // passed to mysql after the credentials file
 };
 

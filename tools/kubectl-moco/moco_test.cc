@@ -16,10 +16,10 @@ TEST(BuildMysqlExecArgvTest, DefaultsExecIntoMysqldWithTheReadOnlyCredentials) {
   MysqlExec e;
   e.ns = "db";
   e.pod = "moco-test-1";
-  EXPECT_THAT(BuildMysqlExecArgv({}, e),
-              ElementsAre("kubectl", "--namespace=db", "exec", "moco-test-1", "-c", "mysqld",
-                          "--", "mysql",
-                          "--defaults-extra-file=/mysql-credentials/moco-readonly-my.cnf"));
+  EXPECT_THAT(
+      BuildMysqlExecArgv({}, e),
+      ElementsAre("kubectl", "--namespace=db", "exec", "moco-test-1", "-c", "mysqld", "--", "mysql",
+                  "--defaults-extra-file=/mysql-credentials/moco-readonly-my.cnf"));
 }
 
 TEST(BuildMysqlExecArgvTest, PassesFlagsStdinTtyUserAndArgumentsThrough) {
