@@ -324,6 +324,11 @@ TEST_F(KubectlMocoTest, MysqlRunsKubectlExecOnThePrimaryOrTheIndexedPod) {
   EXPECT_THAT(r.err, HasSubstr("could not find the requested resource"));
   EXPECT_THAT(r.err, Not(HasSubstr("moco-my-2")));
 
+  // -i -t reach kubectl exec: with no terminal on stdin, kubectl says so before it fails.
+  r = Moco({"mysql", "-it", "--index", "0", "my"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("Unable to use a TTY"));
+
   r = Moco({"mysql", "--index", "3", "my"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("smaller than spec.replicas (3)"));
