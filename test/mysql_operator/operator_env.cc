@@ -16,22 +16,6 @@ OperatorEnv::OperatorEnv(Options o) : opts_(o) {
                         json::value{{"metadata", {{"name", ns}}}});
     EXPECT_EQ(r.code, 201) << r.body;
   }
-  // TEMPORARY until deploy/crds lands: a minimal CRD.
-  {
-    auto c = srv_->Call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                        R"({"metadata":{"name":"mysqlclusters.moco.cybozu.com"},
-      "spec":{"group":"moco.cybozu.com","scope":"Namespaced",
-      "names":{"plural":"mysqlclusters","singular":"mysqlcluster","kind":"MySQLCluster","listKind":"MySQLClusterList"},
-      "versions":[{"name":"v1beta2","served":true,"storage":true,"subresources":{"status":{}},
-      "schema":{"openAPIV3Schema":{"type":"object","properties":{
-        "spec":{"type":"object","x-kubernetes-preserve-unknown-fields":true},
-        "status":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}}}]}})");
-    EXPECT_EQ(c.code, 201) << c.body;
-    for (int i = 0; i < 200; ++i) {
-      if (srv_->Call("GET", "/apis/moco.cybozu.com/v1beta2/mysqlclusters").code == 200) break;
-      std::this_thread::sleep_for(20ms);
-    }
-  }
   auto r = srv_->Call("POST", "/api/v1/namespaces/foo/configmaps",
                       json::value{{"metadata", {{"name", "mycnf"}}},
                                   {"data", {{"max_connections", "500"}}}});

@@ -11,6 +11,7 @@ int ExitCode() { return g_exit_code; }
 void RegisterCommands(CLI::App& app) {
   RegisterApiserverCommand(app);
   RegisterMysqlCommand(app);
+  RegisterOperatorCommand(app);
 }
 
 }  // namespace kcx::tools

@@ -12,5 +12,6 @@ int ExitCode();
 // One function per module; defined next to each command's implementation.
 void RegisterApiserverCommand(CLI::App& app);
 void RegisterMysqlCommand(CLI::App& app);
+void RegisterOperatorCommand(CLI::App& app);
 
 }  // namespace kcx::tools

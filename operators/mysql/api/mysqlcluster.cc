@@ -198,8 +198,7 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
   KCX_RETURN_IF_ERROR(ReadBool(spec, "disableSlowQueryLogContainer",
                                "spec.disableSlowQueryLogContainer",
                                &c.disable_slow_query_log_container));
-  KCX_RETURN_IF_ERROR(ReadObject(spec, "slowQueryLogConfigTemplate",
-                                 "spec.slowQueryLogConfigTemplate",
+  KCX_RETURN_IF_ERROR(ReadString(spec, "slowQueryLogConfigTmpl", "spec.slowQueryLogConfigTmpl",
                                  &c.slow_query_log_config_template));
   KCX_RETURN_IF_ERROR(
       ReadBool(spec, "agentUseLocalhost", "spec.agentUseLocalhost", &c.agent_use_localhost));

@@ -139,7 +139,8 @@ struct MySQLCluster {
   std::string backup_policy_name;
   std::optional<boost::json::object> restore;
   bool disable_slow_query_log_container = false;
-  std::optional<boost::json::object> slow_query_log_config_template;
+  // slowQueryLogConfigTmpl: the name of a ConfigMap with the fluent-bit configuration template.
+  std::optional<std::string> slow_query_log_config_template;
   bool agent_use_localhost = false;
   bool initialize_timezone_data = false;
   bool offline = false;

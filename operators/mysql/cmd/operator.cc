@@ -2,7 +2,12 @@
 
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "common/log.h"
+#include "operators/mysql/api/crds.h"
+#include "operators/mysql/api/webhook.h"
 
 namespace kcx::mysql {
 
@@ -59,10 +64,41 @@ Operator::~Operator() {
   if (clustering_) clustering_->StopAll();
 }
 
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
 Status Operator::Run() {
   log::Info("moco-controller (kcx): controller namespace {}, leader election {}",
             cfg_.controller_namespace, cfg_.leader_elect ? "on" : "off");
+  if (cfg_.install_crds) {
+    Status s = api::EnsureCrds(*client_, std::chrono::seconds(60));
+    if (!s.ok()) return Status(s.reason(), "installing the CRDs: " + s.message());
+  }
+  // Every replica serves the webhooks, leader or not (the Service spreads reviews).
+  std::unique_ptr<api::WebhookServer> webhooks;
+  if (cfg_.webhook_port >= 0) {
+    api::WebhookServer::Options wo;
+    wo.host = cfg_.webhook_bind_address;
+    wo.port = cfg_.webhook_port;
+    KCX_ASSIGN_OR_RETURN(wo.cert_pem, ReadFile(cfg_.webhook_cert_dir + "/tls.crt"));
+    KCX_ASSIGN_OR_RETURN(wo.key_pem, ReadFile(cfg_.webhook_cert_dir + "/tls.key"));
+    wo.storage_classes = api::ClientStorageClassLookup(*client_);
+    webhooks = std::make_unique<api::WebhookServer>();
+    KCX_RETURN_IF_ERROR(webhooks->Start(std::move(wo)));
+    webhook_port_ = webhooks->port();
+    log::Info("admission webhooks on {}:{}", cfg_.webhook_bind_address, webhook_port_);
+  }
   Status s = manager_->Run();
+  if (webhooks) webhooks->Stop();
   // The controller has stopped: no reconcile will start a worker any more.
   if (clustering_) clustering_->StopAll();
   events_->Flush();

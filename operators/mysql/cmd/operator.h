@@ -7,6 +7,7 @@
 // Shutdown order (SIGTERM, SIGINT or Stop()): the controller stops taking work and finishes
 // in-flight reconciles, the clustering workers stop, the lease is released, the servers stop.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -55,7 +56,7 @@ class Operator {
   runtime::Controller& controller() { return *controller_; }
   runtime::EventRecorder& events() { return *events_; }
   client::RestClient& client() { return *client_; }
-  int webhook_port() const { return webhook_port_; }
+  int webhook_port() const { return webhook_port_.load(); }
 
  private:
   Operator() = default;
@@ -66,7 +67,7 @@ class Operator {
   std::unique_ptr<controllers::MySQLClusterReconciler> reconciler_;
   std::unique_ptr<controllers::ClusteringRunner> clustering_;
   runtime::Controller* controller_ = nullptr;
-  int webhook_port_ = -1;
+  std::atomic<int> webhook_port_{-1};
 };
 
 }  // namespace kcx::mysql

@@ -66,7 +66,14 @@ Result<bool> UpdateClusterStatus(runtime::ObjectClient& objects, std::string_vie
       obj = std::move(fresh);
     }
     json::object& status = api::EnsureObject(*obj, "status");
-    if (!mutate(status)) return false;
+    bool changed = mutate(status);
+    // MOCO's status always carries currentPrimaryIndex (a Go int without omitempty); the CRD
+    // requires it.
+    if (!status.contains("currentPrimaryIndex")) {
+      status["currentPrimaryIndex"] = 0;
+      changed = true;
+    }
+    if (!changed) return false;
     auto r = objects.Update(kMySQLClusterKind, *obj, "status");
     if (r.ok()) return true;
     if (!client::IsConflict(r.status())) return r.status();
