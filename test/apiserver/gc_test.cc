@@ -43,7 +43,7 @@ json::value ConfigMap(const std::string& name, json::array owners = {},
                       {"data", json::object{{"k", "v"}}}};
 }
 
-bool Eventually(const std::function<bool()>& f, int timeout_ms = 10000) {
+bool Eventually(const std::function<bool()>& f, int timeout_ms = 30000) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < end) {
     if (f())
