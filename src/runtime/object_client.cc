@@ -152,8 +152,11 @@ bool SameExceptManagedFieldOrder(const json::object& a, const json::object& b) {
 
 Result<bool> ApplyWouldChange(const json::object& live, const json::object& config,
                               std::string_view manager) {
-  std::string_view api_version = api::GetString(config, "apiVersion");
-  std::string_view kind = api::GetString(config, "kind");
+  // The live object's type is what the server checks the configuration against.
+  std::string_view api_version = api::GetString(live, "apiVersion");
+  std::string_view kind = api::GetString(live, "kind");
+  if (api_version.empty()) api_version = api::GetString(config, "apiVersion");
+  if (kind.empty()) kind = api::GetString(config, "kind");
   std::string_view group;
   if (auto slash = api_version.find('/'); slash != std::string_view::npos) {
     group = api_version.substr(0, slash);
