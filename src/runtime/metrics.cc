@@ -147,7 +147,13 @@ std::string MetricsRegistry::Render() const {
   std::string out;
   std::lock_guard l(mu_);
   for (const auto& [name, f] : families_) f->Render(out);
+  for (const auto& c : collectors_) c(out);
   return out;
+}
+
+void MetricsRegistry::AddCollector(std::function<void(std::string& out)> collector) {
+  std::lock_guard l(mu_);
+  collectors_.push_back(std::move(collector));
 }
 
 // ------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 //
 // Thread-safe: updates and Render() may run concurrently.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,9 +61,15 @@ class MetricsRegistry {
   MetricFamily* Histogram(const std::string& name, const std::string& help,
                           std::vector<std::string> labels, std::vector<double> buckets);
   std::string Render() const;
+  // A collector appends whole families (HELP, TYPE and samples) in the Prometheus text format
+  // at every scrape, after the registered families: for metrics kept elsewhere (e.g. per
+  // MySQL cluster by the clustering workers). Called on the scraping thread; must be
+  // thread-safe and must not call back into the registry.
+  void AddCollector(std::function<void(std::string& out)> collector);
 
  private:
   MetricFamily* Add(std::unique_ptr<MetricFamily> f, const std::string& name);
+  std::vector<std::function<void(std::string&)>> collectors_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<MetricFamily>> families_;
 };

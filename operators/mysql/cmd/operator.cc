@@ -55,6 +55,8 @@ Result<std::unique_ptr<Operator>> Operator::Create(client::RestConfig rest, Oper
     op->clustering_ = std::make_unique<controllers::ClusteringRunner>(
         op->client_.get(), &ctl, op->events_.get(), c.clustering_options);
     rec->SetClusteringHooks(op->clustering_.get());
+    controllers::ClusteringRunner* runner = op->clustering_.get();
+    op->manager_->metrics().AddCollector([runner](std::string& out) { runner->RenderMetrics(out); });
   }
   return op;
 }

@@ -253,6 +253,16 @@ size_t ClusteringRunner::workers() const {
   return workers_.size();
 }
 
+void ClusteringRunner::RenderMetrics(std::string& out) const {
+  std::lock_guard l(mu_);
+  bool first = true;
+  for (const auto& [key, w] : workers_) {
+    auto slash = key.find('/');
+    w->manager().metrics().Render(out, key.substr(slash + 1), key.substr(0, slash), first);
+    first = false;
+  }
+}
+
 void ClusteringRunner::Sync(const api::MySQLCluster& c) {
   std::string key = Key(c.ns, c.name);
   if (c.ClusteringStopped()) {

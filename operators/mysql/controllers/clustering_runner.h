@@ -54,6 +54,10 @@ class ClusteringRunner : public ClusteringHooks {
   // Stops every worker (shutdown).
   void StopAll();
   size_t workers() const;
+  // moco_cluster_* of every running worker (checks, errors, available, healthy, switchovers,
+  // failovers, replicas, processing time), labelled name/namespace, in the Prometheus text
+  // format. For runtime::MetricsRegistry::AddCollector.
+  void RenderMetrics(std::string& out) const;
 
  private:
   class Worker;
