@@ -1013,8 +1013,10 @@ void RestHandler::RunUpdate(
   Admit(admission_, false, attrs, std::move(respond), [=, this](Responder respond, bool) mutable {
   const json::object& old = *oldp;
   // A write that changes nothing is not written: no new resourceVersion, no watch event.
+  // Compared as values: an apply rebuilds the object, so its members may come in another
+  // order than the stored text's.
   std::string same = json::serialize(*objp);
-  if (same == cur->json) return respond(ObjectResponse(200, cur->json));
+  if (same == cur->json || *objp == old) return respond(ObjectResponse(200, cur->json));
   bool do_delete = ShouldDeleteDuringUpdate(*e, *objp, old);
   if (dry_run) return respond(ObjectResponse(200, std::move(same)));
 
