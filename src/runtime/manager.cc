@@ -40,7 +40,9 @@ void Manager::AddReadyCheck(const std::string& name, std::function<Status()> che
 }
 
 bool Manager::Ready() const {
-  if (!controllers_started_.load()) return false;
+  // With leader election a standby is ready too (as controller-runtime's): it serves webhooks
+  // and probes, and a rolling update must not wait for the leader to step down.
+  if (!controllers_started_.load() && !opts_.leader_election) return false;
   for (const auto& [name, check] : ready_checks_) {
     if (!check().ok()) return false;
   }
@@ -52,7 +54,9 @@ net::HttpResponse Manager::Health(const net::HttpRequest& r) {
   if (path == "/healthz" || path == "/livez") return {200, "text/plain", "ok"};
   if (path == "/readyz") {
     std::string failed;
-    if (!controllers_started_.load()) failed += "[-]controllers: not started\n";
+    if (!controllers_started_.load() && !opts_.leader_election) {
+      failed += "[-]controllers: not started\n";
+    }
     for (const auto& [name, check] : ready_checks_) {
       Status s = check();
       if (!s.ok()) failed += "[-]" + name + ": " + s.message() + "\n";

@@ -8,7 +8,8 @@
 //   return mgr.Run().ok() ? 0 : 1;   // until SIGTERM/SIGINT or Stop()
 //
 //   - /healthz: 200 while running; /readyz: 200 once every controller has started (caches
-//     and handlers synced) and every ready check passes, else 500 with the failing checks;
+//     and handlers synced; with leader election, standbys are ready without) and every ready
+//     check passes, else 500 with the failing checks;
 //     /metrics: the registry in Prometheus text format.
 //   - With leader election, controllers start when this instance leads; losing leadership
 //     ends Run() with an error (the process should exit, as controller-runtime's does).
@@ -57,7 +58,11 @@ class Manager {
 
   int metrics_port() const { return metrics_port_; }
   int health_port() const { return health_port_; }
+  // /readyz: every ready check passes and, without leader election, the controllers run.
+  // With leader election a standby replica is ready as well (controller-runtime's rule).
   bool Ready() const;
+  // The controllers run (this replica leads, or there is no leader election).
+  bool Leading() const { return controllers_started_.load(); }
 
  private:
   Status StartControllers();

@@ -13,7 +13,8 @@ namespace {
 
 Result<json::object> ParseObject(const std::string& body) {
   KCX_ASSIGN_OR_RETURN(json::value v, api::ParseJson(body));
-  if (!v.is_object()) return Internal("server answered with a non-object");
+  if (!v.is_object())
+    return Internal("server answered with a non-object");
   return std::move(v.get_object());
 }
 
@@ -23,7 +24,8 @@ std::string ObjectPath(const ResourceKind& kind, std::string_view ns, std::strin
                        std::string_view subresource) {
   std::string p = kind.CollectionPath(kind.namespaced ? ns : "");
   p.append("/").append(name);
-  if (!subresource.empty()) p.append("/").append(subresource);
+  if (!subresource.empty())
+    p.append("/").append(subresource);
   return p;
 }
 
@@ -39,7 +41,8 @@ Result<json::array> ObjectClient::List(const ResourceKind& kind, std::string_vie
                                        std::string_view label_selector) {
   client::RestRequest req;
   req.path = kind.CollectionPath(ns);
-  if (!label_selector.empty()) req.query.emplace_back("labelSelector", label_selector);
+  if (!label_selector.empty())
+    req.query.emplace_back("labelSelector", label_selector);
   KCX_ASSIGN_OR_RETURN(auto resp, client_->Do(req));
   KCX_ASSIGN_OR_RETURN(json::object list, ParseObject(resp.body));
   if (json::value* items = list.if_contains("items"); items && items->is_array()) {
@@ -77,8 +80,10 @@ Result<json::object> ObjectClient::Patch(const ResourceKind& kind, std::string_v
   req.path = ObjectPath(kind, ns, name, subresource);
   req.content_type = std::string(patch_type);
   req.body = std::move(body);
-  if (!field_manager.empty()) req.query.emplace_back("fieldManager", field_manager);
-  if (force) req.query.emplace_back("force", "true");
+  if (!field_manager.empty())
+    req.query.emplace_back("fieldManager", field_manager);
+  if (force)
+    req.query.emplace_back("force", "true");
   KCX_ASSIGN_OR_RETURN(auto resp, client_->Do(req));
   return ParseObject(resp.body);
 }
@@ -89,10 +94,12 @@ Status ObjectClient::Delete(const ResourceKind& kind, std::string_view ns, std::
   req.verb = "DELETE";
   req.path = ObjectPath(kind, ns, name);
   json::object body{{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
-  if (!opts.propagation_policy.empty()) body["propagationPolicy"] = opts.propagation_policy;
+  if (!opts.propagation_policy.empty())
+    body["propagationPolicy"] = opts.propagation_policy;
   if (!opts.precondition_uid.empty() || !opts.precondition_resource_version.empty()) {
     json::object pre;
-    if (!opts.precondition_uid.empty()) pre["uid"] = opts.precondition_uid;
+    if (!opts.precondition_uid.empty())
+      pre["uid"] = opts.precondition_uid;
     if (!opts.precondition_resource_version.empty()) {
       pre["resourceVersion"] = opts.precondition_resource_version;
     }
@@ -112,10 +119,12 @@ json::array CanonicalManagedFields(const json::object& obj) {
   json::array out;
   const json::object* md = api::GetObject(obj, "metadata");
   const json::array* mf = md ? api::GetArray(*md, "managedFields") : nullptr;
-  if (!mf) return out;
+  if (!mf)
+    return out;
   std::vector<std::pair<std::string, json::object>> entries;
   for (const auto& e : *mf) {
-    if (!e.is_object()) continue;
+    if (!e.is_object())
+      continue;
     json::object c = e.get_object();
     c.erase("time");
     std::string key = std::string(api::GetString(c, "manager")) + "\n" +
@@ -126,24 +135,30 @@ json::array CanonicalManagedFields(const json::object& obj) {
   }
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [k, e] : entries) out.push_back(std::move(e));
+  for (auto& [k, e] : entries)
+    out.push_back(std::move(e));
   return out;
 }
 
 bool SameExceptManagedFieldOrder(const json::object& a, const json::object& b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size())
+    return false;
   for (const auto& [k, v] : a) {
     const json::value* o = b.if_contains(k);
-    if (!o) return false;
+    if (!o)
+      return false;
     if (k != "metadata") {
-      if (v != *o) return false;
+      if (v != *o)
+        return false;
       continue;
     }
-    if (!v.is_object() || !o->is_object()) return v == *o;
+    if (!v.is_object() || !o->is_object())
+      return v == *o;
     json::object ma = v.get_object(), mb = o->get_object();
     ma.erase("managedFields");
     mb.erase("managedFields");
-    if (ma != mb) return false;
+    if (ma != mb)
+      return false;
   }
   return CanonicalManagedFields(a) == CanonicalManagedFields(b);
 }
@@ -155,8 +170,10 @@ Result<bool> ApplyWouldChange(const json::object& live, const json::object& conf
   // The live object's type is what the server checks the configuration against.
   std::string_view api_version = api::GetString(live, "apiVersion");
   std::string_view kind = api::GetString(live, "kind");
-  if (api_version.empty()) api_version = api::GetString(config, "apiVersion");
-  if (kind.empty()) kind = api::GetString(config, "kind");
+  if (api_version.empty())
+    api_version = api::GetString(config, "apiVersion");
+  if (kind.empty())
+    kind = api::GetString(config, "kind");
   std::string_view group;
   if (auto slash = api_version.find('/'); slash != std::string_view::npos) {
     group = api_version.substr(0, slash);

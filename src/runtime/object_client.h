@@ -14,8 +14,8 @@
 //
 // Thread-safe: both classes only hold a RestClient, which is thread-safe.
 
-#include <boost/json.hpp>
 #include <atomic>
+#include <boost/json.hpp>
 #include <string>
 #include <string_view>
 

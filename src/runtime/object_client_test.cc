@@ -22,8 +22,8 @@ json::object Applied(const json::object* live, const json::object& config,
   ctx.api_version = "v1";
   ctx.kind = "ConfigMap";
   ctx.time = "2026-12-03T10:00:00Z";
-  auto r = api::ssa::ApplyConfig(*api::ssa::BuiltinSchema("", "ConfigMap"), live, config, ctx,
-                                 true);
+  auto r =
+      api::ssa::ApplyConfig(*api::ssa::BuiltinSchema("", "ConfigMap"), live, config, ctx, true);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   json::object o = *r;
   o["metadata"].as_object()["resourceVersion"] = "7";

@@ -9,16 +9,40 @@ namespace kcx::testenv {
 
 namespace json = boost::json;
 
+std::string Str(const json::value& v, std::initializer_list<const char*> path) {
+  const json::value* cur = &v;
+  for (const char* k : path) {
+    if (!cur->is_object())
+      return "";
+    cur = cur->as_object().if_contains(k);
+    if (!cur)
+      return "";
+  }
+  if (cur->is_string())
+    return std::string(cur->as_string());
+  return json::serialize(*cur);
+}
+
+std::string ConditionField(const json::value& cluster, const std::string& type, const char* field) {
+  const json::value* st = cluster.is_object() ? cluster.as_object().if_contains("status") : nullptr;
+  if (!st || !st->is_object() || !st->as_object().contains("conditions"))
+    return "";
+  for (const auto& c : st->as_object().at("conditions").as_array()) {
+    if (c.as_object().at("type").as_string() == type)
+      return Str(c, {field});
+  }
+  return "";
+}
+
 OperatorEnv::OperatorEnv(Options o) : opts_(o) {
   srv_ = TestApiServer::Start();
   for (const char* ns : {"foo", "moco-system"}) {
-    auto r = srv_->Call("POST", "/api/v1/namespaces",
-                        json::value{{"metadata", {{"name", ns}}}});
+    auto r = srv_->Call("POST", "/api/v1/namespaces", json::value{{"metadata", {{"name", ns}}}});
     EXPECT_EQ(r.code, 201) << r.body;
   }
-  auto r = srv_->Call("POST", "/api/v1/namespaces/foo/configmaps",
-                      json::value{{"metadata", {{"name", "mycnf"}}},
-                                  {"data", {{"max_connections", "500"}}}});
+  auto r = srv_->Call(
+      "POST", "/api/v1/namespaces/foo/configmaps",
+      json::value{{"metadata", {{"name", "mycnf"}}}, {"data", {{"max_connections", "500"}}}});
   EXPECT_EQ(r.code, 201) << r.body;
 }
 
@@ -48,21 +72,25 @@ void OperatorEnv::StartOperator() {
 }
 
 void OperatorEnv::StopOperator() {
-  if (!op_) return;
+  if (!op_)
+    return;
   op_->Stop();
-  if (run_.joinable()) run_.join();
+  if (run_.joinable())
+    run_.join();
   op_.reset();
 }
 
 json::value OperatorEnv::Get(const std::string& path) {
   auto r = srv_->Call("GET", path);
-  if (r.code != 200) return nullptr;
+  if (r.code != 200)
+    return nullptr;
   return r.json;
 }
 
 std::string OperatorEnv::Uid(const std::string& path) {
   json::value v = Get(path);
-  if (!v.is_object()) return "";
+  if (!v.is_object())
+    return "";
   const json::value* uid = v.as_object().at("metadata").as_object().if_contains("uid");
   return uid && uid->is_string() ? std::string(uid->as_string()) : "";
 }
@@ -98,7 +126,8 @@ std::vector<std::string> OperatorEnv::EventMessages(const std::string& ns,
   op_->events().Flush();
   std::vector<std::string> out;
   json::value list = Get("/api/v1/namespaces/" + ns + "/events");
-  if (!list.is_object()) return out;
+  if (!list.is_object())
+    return out;
   for (const auto& e : list.as_object().at("items").as_array()) {
     const json::object& o = e.as_object();
     if (o.contains("reason") && o.at("reason").as_string() == reason) {
@@ -113,8 +142,7 @@ std::string OperatorEnv::Metrics() {
   return r.ok() ? r->body : "";
 }
 
-void OperatorEnv::SetStatefulSetStatus(const std::string& ns, const std::string& name,
-                                       int ready) {
+void OperatorEnv::SetStatefulSetStatus(const std::string& ns, const std::string& name, int ready) {
   std::string path = "/apis/apps/v1/namespaces/" + ns + "/statefulsets/" + name;
   for (int attempt = 0; attempt < 10; ++attempt) {
     json::value sts = Get(path);
@@ -122,24 +150,20 @@ void OperatorEnv::SetStatefulSetStatus(const std::string& ns, const std::string&
     json::object& o = sts.as_object();
     int64_t gen = o["metadata"].as_object()["generation"].to_number<int64_t>();
     int64_t replicas = o["spec"].as_object()["replicas"].to_number<int64_t>();
-    o["status"] = json::object{{"observedGeneration", gen},
-                               {"replicas", replicas},
-                               {"readyReplicas", ready},
-                               {"availableReplicas", ready},
-                               {"currentReplicas", replicas},
-                               {"updatedReplicas", replicas},
-                               {"currentRevision", name + "-r1"},
-                               {"updateRevision", name + "-r1"}};
+    o["status"] = json::object{{"observedGeneration", gen},       {"replicas", replicas},
+                               {"readyReplicas", ready},          {"availableReplicas", ready},
+                               {"currentReplicas", replicas},     {"updatedReplicas", replicas},
+                               {"currentRevision", name + "-r1"}, {"updateRevision", name + "-r1"}};
     auto r = srv_->Call("PUT", path + "/status", sts);
-    if (r.code == 200) return;
+    if (r.code == 200)
+      return;
     ASSERT_EQ(r.code, 409) << r.body;
   }
   FAIL() << "could not write the StatefulSet status";
 }
 
-void OperatorEnv::CreatePodsAndPvcs(const std::string& ns, const std::string& cluster,
-                                    int replicas, const std::string& storage,
-                                    const std::string& storage_class) {
+void OperatorEnv::CreatePodsAndPvcs(const std::string& ns, const std::string& cluster, int replicas,
+                                    const std::string& storage, const std::string& storage_class) {
   std::string sts_name = "moco-" + cluster;
   json::value sts = Get("/apis/apps/v1/namespaces/" + ns + "/statefulsets/" + sts_name);
   ASSERT_TRUE(sts.is_object());
@@ -149,12 +173,11 @@ void OperatorEnv::CreatePodsAndPvcs(const std::string& ns, const std::string& cl
                       {"app.kubernetes.io/created-by", "moco"}};
   for (int i = 0; i < replicas; ++i) {
     std::string pod = sts_name + "-" + std::to_string(i);
-    json::object pvc{
-        {"metadata", {{"name", "mysql-data-" + pod}, {"labels", labels}}},
-        {"spec",
-         {{"accessModes", json::array{"ReadWriteOnce"}},
-          {"storageClassName", storage_class},
-          {"resources", {{"requests", {{"storage", storage}}}}}}}};
+    json::object pvc{{"metadata", {{"name", "mysql-data-" + pod}, {"labels", labels}}},
+                     {"spec",
+                      {{"accessModes", json::array{"ReadWriteOnce"}},
+                       {"storageClassName", storage_class},
+                       {"resources", {{"requests", {{"storage", storage}}}}}}}};
     auto r = srv_->Call("POST", "/api/v1/namespaces/" + ns + "/persistentvolumeclaims",
                         json::value(pvc));
     ASSERT_EQ(r.code, 201) << r.body;

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,11 +23,18 @@ template <typename F>
 bool Eventually(F pred, std::chrono::milliseconds limit = 30s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
+    if (pred())
+      return true;
     std::this_thread::sleep_for(20ms);
   }
   return pred();
 }
+
+// The value at `path` as text: strings as they are, anything else as JSON ("" if absent).
+std::string Str(const boost::json::value& v, std::initializer_list<const char*> path);
+// A field ("status", "reason", "message") of the condition `type` of a MySQLCluster.
+std::string ConditionField(const boost::json::value& cluster, const std::string& type,
+                           const char* field = "status");
 
 // The MySQLCluster of MOCO's documentation, unchanged.
 inline constexpr const char* kDocManifest = R"(apiVersion: moco.cybozu.com/v1beta2

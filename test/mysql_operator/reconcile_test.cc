@@ -14,28 +14,6 @@ namespace json = boost::json;
 const std::string kNs = "/api/v1/namespaces/foo";
 const std::string kApps = "/apis/apps/v1/namespaces/foo";
 
-std::string Str(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* cur = &v;
-  for (const char* k : path) {
-    if (!cur->is_object()) return "";
-    cur = cur->as_object().if_contains(k);
-    if (!cur) return "";
-  }
-  if (cur->is_string()) return std::string(cur->as_string());
-  return json::serialize(*cur);
-}
-
-std::string Condition(const json::value& cluster, const std::string& type) {
-  const json::value* st = cluster.as_object().if_contains("status");
-  if (!st || !st->as_object().contains("conditions")) return "";
-  for (const auto& c : st->as_object().at("conditions").as_array()) {
-    if (c.as_object().at("type").as_string() == type) {
-      return std::string(c.as_object().at("status").as_string());
-    }
-  }
-  return "";
-}
-
 class ReconcileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,9 +36,9 @@ TEST_F(ReconcileTest, DocumentationManifestGetsEveryObject) {
   ASSERT_TRUE(cs.is_object());
   json::value us = env_.Get(kNs + "/secrets/moco-default");
   ASSERT_TRUE(us.is_object());
-  for (const char* key : {"ADMIN_PASSWORD", "AGENT_PASSWORD", "REPLICATION_PASSWORD",
-                          "CLONE_DONOR_PASSWORD", "EXPORTER_PASSWORD", "BACKUP_PASSWORD",
-                          "READONLY_PASSWORD", "WRITABLE_PASSWORD"}) {
+  for (const char* key :
+       {"ADMIN_PASSWORD", "AGENT_PASSWORD", "REPLICATION_PASSWORD", "CLONE_DONOR_PASSWORD",
+        "EXPORTER_PASSWORD", "BACKUP_PASSWORD", "READONLY_PASSWORD", "WRITABLE_PASSWORD"}) {
     EXPECT_NE(Str(cs, {"data", key}), "") << key;
     EXPECT_EQ(Str(cs, {"data", key}), Str(us, {"data", key})) << key;
   }
@@ -72,11 +50,13 @@ TEST_F(ReconcileTest, DocumentationManifestGetsEveryObject) {
   EXPECT_NE(Str(us, {"metadata", "ownerReferences"}).find(cluster_uid), std::string::npos);
 
   // my.cnf ConfigMap named by content hash, carrying the user's setting.
-  json::value cms = env_.Get(kNs + "/configmaps?labelSelector=app.kubernetes.io/instance%3Ddefault");
+  json::value cms =
+      env_.Get(kNs + "/configmaps?labelSelector=app.kubernetes.io/instance%3Ddefault");
   int mycnf = 0;
   for (const auto& cm : cms.as_object().at("items").as_array()) {
     std::string name = Str(cm, {"metadata", "name"});
-    if (name.rfind("moco-default.", 0) != 0) continue;
+    if (name.rfind("moco-default.", 0) != 0)
+      continue;
     ++mycnf;
     EXPECT_NE(Str(cm, {"data", "my.cnf"}).find("max_connections"), std::string::npos);
   }
@@ -99,16 +79,15 @@ TEST_F(ReconcileTest, DocumentationManifestGetsEveryObject) {
   EXPECT_NE(containers.find("quay.io/cybozu/mysql:8.0.28"), std::string::npos);
   EXPECT_NE(Str(sts, {"spec", "volumeClaimTemplates"}).find("1Gi"), std::string::npos);
   // Managed by one field manager with server-side apply.
-  EXPECT_NE(Str(sts, {"metadata", "managedFields"}).find("\"moco-controller\""),
-            std::string::npos);
+  EXPECT_NE(Str(sts, {"metadata", "managedFields"}).find("\"moco-controller\""), std::string::npos);
   // One replica: no PDB.
   EXPECT_FALSE(env_.Exists("/apis/policy/v1/namespaces/foo/poddisruptionbudgets/moco-default"));
 
   // Status and the finalizer.
   json::value c = Cluster();
-  EXPECT_EQ(Condition(c, "ReconcileSuccess"), "True");
-  EXPECT_EQ(Condition(c, "ReconciliationActive"), "True");
-  EXPECT_EQ(Condition(c, "StatefulSetReady"), "False");  // no Pods here
+  EXPECT_EQ(ConditionField(c, "ReconcileSuccess"), "True");
+  EXPECT_EQ(ConditionField(c, "ReconciliationActive"), "True");
+  EXPECT_EQ(ConditionField(c, "StatefulSetReady"), "False");  // no Pods here
   EXPECT_NE(Str(c, {"metadata", "finalizers"}).find("moco.cybozu.com/mysqlcluster"),
             std::string::npos);
   EXPECT_EQ(Str(c, {"status", "reconcileInfo", "reconcileVersion"}), "1");
@@ -120,9 +99,10 @@ TEST_F(ReconcileTest, SettledResyncMakesNoWrite) {
   uint64_t writes = env_.op().reconciler().writes();
   uint64_t skipped = env_.op().reconciler().skipped_applies();
   std::string rv = Str(Cluster(), {"metadata", "resourceVersion"});
-  std::string sts_rv = Str(env_.Get(kApps + "/statefulsets/moco-default"),
-                           {"metadata", "resourceVersion"});
-  for (int i = 0; i < 3; ++i) env_.Resync("foo", "default");
+  std::string sts_rv =
+      Str(env_.Get(kApps + "/statefulsets/moco-default"), {"metadata", "resourceVersion"});
+  for (int i = 0; i < 3; ++i)
+    env_.Resync("foo", "default");
   EXPECT_EQ(env_.op().reconciler().writes(), writes);
   EXPECT_GE(env_.op().reconciler().skipped_applies(), skipped + 3 * 7);
   EXPECT_EQ(Str(Cluster(), {"metadata", "resourceVersion"}), rv);
@@ -130,9 +110,9 @@ TEST_F(ReconcileTest, SettledResyncMakesNoWrite) {
             sts_rv);
 
   // A user's change to an owned field is put back (the operator owns it).
-  auto r = env_.srv().Kubectl({"-n", "foo", "patch", "service", "moco-default-primary",
-                               "--type=merge", "-p",
-                               R"({"spec":{"selector":{"moco.cybozu.com/role":"replica"}}})"});
+  auto r =
+      env_.srv().Kubectl({"-n", "foo", "patch", "service", "moco-default-primary", "--type=merge",
+                          "-p", R"({"spec":{"selector":{"moco.cybozu.com/role":"replica"}}})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(Eventually([&] {
     return Str(env_.Get(kNs + "/services/moco-default-primary"),
@@ -172,8 +152,8 @@ TEST_F(ReconcileTest, DeletionRunsTheFinalizer) {
   const std::string secret = "/api/v1/namespaces/moco-system/secrets/mysql-foo.default";
   ASSERT_TRUE(Eventually([&] { return env_.Exists(kApps + "/statefulsets/moco-default"); }));
   ASSERT_TRUE(env_.Exists(secret));
-  auto r = env_.srv().Kubectl({"-n", "foo", "delete", "mysqlcluster", "default", "--wait=true",
-                               "--timeout=60s"});
+  auto r = env_.srv().Kubectl(
+      {"-n", "foo", "delete", "mysqlcluster", "default", "--wait=true", "--timeout=60s"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(Cluster().is_null());
   // The controller Secret (no owner: another namespace) goes with the finalizer, the owned
@@ -191,7 +171,8 @@ TEST_F(ReconcileTest, StoppedReconciliationChangesNothing) {
   auto r = env_.srv().Kubectl({"-n", "foo", "annotate", "mysqlcluster", "default",
                                "moco.cybozu.com/reconciliation-stopped=true"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(Eventually([&] { return Condition(Cluster(), "ReconciliationActive") == "False"; }));
+  ASSERT_TRUE(
+      Eventually([&] { return ConditionField(Cluster(), "ReconciliationActive") == "False"; }));
   r = env_.srv().Kubectl({"-n", "foo", "patch", "mysqlcluster", "default", "--type=merge", "-p",
                           R"({"spec":{"replicas":3}})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -207,7 +188,7 @@ TEST_F(ReconcileTest, StoppedReconciliationChangesNothing) {
   ASSERT_TRUE(Eventually([&] {
     return Str(env_.Get(kApps + "/statefulsets/moco-default"), {"spec", "replicas"}) == "3";
   }));
-  EXPECT_EQ(Condition(Cluster(), "ReconciliationActive"), "True");
+  EXPECT_EQ(ConditionField(Cluster(), "ReconciliationActive"), "True");
 }
 
 }  // namespace

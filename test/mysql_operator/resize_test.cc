@@ -16,30 +16,8 @@ const std::string kNs = "/api/v1/namespaces/foo";
 const std::string kSts = "/apis/apps/v1/namespaces/foo/statefulsets/moco-default";
 const std::string kCluster = "/apis/moco.cybozu.com/v1beta2/namespaces/foo/mysqlclusters/default";
 
-std::string Str(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* cur = &v;
-  for (const char* k : path) {
-    if (!cur->is_object()) return "";
-    cur = cur->as_object().if_contains(k);
-    if (!cur) return "";
-  }
-  if (cur->is_string()) return std::string(cur->as_string());
-  return json::serialize(*cur);
-}
-
-std::string ConditionField(const json::value& cluster, const std::string& type,
-                           const char* field) {
-  const json::value* st = cluster.as_object().if_contains("status");
-  if (!st || !st->as_object().contains("conditions")) return "";
-  for (const auto& c : st->as_object().at("conditions").as_array()) {
-    if (c.as_object().at("type").as_string() == type) return Str(c, {field});
-  }
-  return "";
-}
-
 std::string PvcSize(OperatorEnv& env, int i) {
-  return Str(env.Get(kNs + "/persistentvolumeclaims/mysql-data-moco-default-" +
-                     std::to_string(i)),
+  return Str(env.Get(kNs + "/persistentvolumeclaims/mysql-data-moco-default-" + std::to_string(i)),
              {"spec", "resources", "requests", "storage"});
 }
 
@@ -51,7 +29,8 @@ class ResizeTest : public ::testing::Test {
                     {"kind", "StorageClass"},
                     {"metadata", {{"name", storage_class}}},
                     {"provisioner", "kcx.dev/local"}};
-    if (expandable) sc["allowVolumeExpansion"] = true;
+    if (expandable)
+      sc["allowVolumeExpansion"] = true;
     auto r = env_.srv().Call("POST", "/apis/storage.k8s.io/v1/storageclasses", json::value(sc));
     ASSERT_EQ(r.code, 201) << r.body;
     env_.StartOperator();
@@ -141,13 +120,14 @@ TEST_F(ResizeTest, ClassThatCannotExpandBlocksWithConditionAndEvent) {
   }));
   json::value c = env_.Get(kCluster);
   EXPECT_EQ(ConditionField(c, "VolumeResizeBlocked", "status"), "True");
-  EXPECT_NE(ConditionField(c, "VolumeResizeBlocked", "message").find("does not allow volume expansion"),
-            std::string::npos);
-  ASSERT_TRUE(Eventually([&] {
-    return env_.EventMessages("foo", "StorageClassNotExpandable").size() == 1;
-  }));
+  EXPECT_NE(
+      ConditionField(c, "VolumeResizeBlocked", "message").find("does not allow volume expansion"),
+      std::string::npos);
+  ASSERT_TRUE(Eventually(
+      [&] { return env_.EventMessages("foo", "StorageClassNotExpandable").size() == 1; }));
   // Nothing was half-done: no PVC grew, the StatefulSet kept its template and identity.
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(PvcSize(env_, i), "1Gi");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(PvcSize(env_, i), "1Gi");
   EXPECT_EQ(env_.Uid(kSts), sts_uid_);
   EXPECT_NE(Str(env_.Get(kSts), {"spec", "volumeClaimTemplates"}).find("1Gi"), std::string::npos);
   EXPECT_NE(env_.Metrics().find("moco_cluster_volume_resized_errors_total{name=\"default\""),
@@ -167,10 +147,11 @@ TEST_F(ResizeTest, ShrinkIsRefusedAndNothingChanges) {
     return ConditionField(env_.Get(kCluster), "VolumeResizeBlocked", "reason") ==
            "VolumeShrinkNotSupported";
   }));
-  EXPECT_NE(ConditionField(env_.Get(kCluster), "VolumeResizeBlocked", "message")
-                .find("cannot shrink"),
-            std::string::npos);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(PvcSize(env_, i), "1Gi");
+  EXPECT_NE(
+      ConditionField(env_.Get(kCluster), "VolumeResizeBlocked", "message").find("cannot shrink"),
+      std::string::npos);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(PvcSize(env_, i), "1Gi");
   EXPECT_EQ(env_.Uid(kSts), sts_uid_);
   ExpectPodsAndPvcsUntouched();
 }
@@ -184,7 +165,8 @@ TEST_F(ResizeTest, StatefulSetMidUpdateDefersTheResize) {
            "StatefulSetUpdating";
   }));
   env_.Resync("foo", "default");
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(PvcSize(env_, i), "1Gi");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(PvcSize(env_, i), "1Gi");
   EXPECT_EQ(env_.Uid(kSts), sts_uid_);
   EXPECT_EQ(env_.EventMessages("foo", "VolumeResizeDeferred").size(), 1u);
 

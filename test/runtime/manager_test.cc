@@ -103,7 +103,7 @@ TEST(ManagerTest, ControllersRunOnlyWhileLeading) {
      return ReconcileResult{};
    }).For(kConfigMap);
   std::thread ta([&] { a.Run().IgnoreError(); });
-  ASSERT_TRUE(Eventually([&] { return a.Ready(); }));
+  ASSERT_TRUE(Eventually([&] { return a.Leading(); }));
   std::thread tb([&] { b.Run().IgnoreError(); });
   ASSERT_EQ(srv->Call("POST", "/api/v1/namespaces/default/configmaps",
                       R"({"metadata":{"name":"x"}})")
@@ -112,10 +112,11 @@ TEST(ManagerTest, ControllersRunOnlyWhileLeading) {
   ASSERT_TRUE(Eventually([&] { return ra.load() >= 1; }));
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(rb.load(), 0) << "the follower must not reconcile";
-  EXPECT_FALSE(b.Ready());
+  EXPECT_FALSE(b.Leading());
+  EXPECT_TRUE(b.Ready()) << "a standby is ready (it serves probes and webhooks)";
   a.Stop();  // releases the lease: b takes over without waiting for expiry
   ta.join();
-  ASSERT_TRUE(Eventually([&] { return b.Ready(); }, 5s));
+  ASSERT_TRUE(Eventually([&] { return b.Leading(); }, 5s));
   ASSERT_TRUE(Eventually([&] { return rb.load() >= 1; }));  // initial list of the new leader
   b.Stop();
   tb.join();

@@ -27,7 +27,8 @@ bool ParseBind(const std::string& s, std::string* host, int* port) {
     return true;
   }
   auto colon = s.rfind(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos)
+    return false;
   *host = colon == 0 ? "0.0.0.0" : s.substr(0, colon);
   try {
     *port = std::stoi(s.substr(colon + 1));
@@ -44,13 +45,15 @@ int RunOperator(OperatorFlags& f) {
     std::cerr << "kcx operator: --metrics-bind-address must be host:port, :port or 0\n";
     return 2;
   }
-  if (f.cfg.metrics_port >= 0) f.cfg.bind_address = host;
+  if (f.cfg.metrics_port >= 0)
+    f.cfg.bind_address = host;
   std::string health_host = host;
   if (!ParseBind(f.health_bind, &health_host, &f.cfg.health_port)) {
     std::cerr << "kcx operator: --health-probe-bind-address must be host:port, :port or 0\n";
     return 2;
   }
-  if (f.cfg.metrics_port < 0) f.cfg.bind_address = health_host;
+  if (f.cfg.metrics_port < 0)
+    f.cfg.bind_address = health_host;
   if (f.cfg.metrics_port >= 0 && f.cfg.health_port >= 0 && health_host != host) {
     std::cerr << "kcx operator: metrics and health probes must bind the same address\n";
     return 2;
@@ -120,8 +123,7 @@ void RegisterOperatorCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--webhook-cert-dir", f->cfg.webhook_cert_dir,
                   "directory with tls.crt and tls.key for the webhooks");
-  cmd->add_option("--install-crds", f->cfg.install_crds,
-                  "create or update the CRDs at start")
+  cmd->add_option("--install-crds", f->cfg.install_crds, "create or update the CRDs at start")
       ->capture_default_str();
   cmd->add_option("--agent-image", f->cfg.reconciler.render.agent_image,
                   "image that runs the agent and init (the kcx binary)")

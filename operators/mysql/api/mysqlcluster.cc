@@ -43,7 +43,8 @@ bool MySQLCluster::ClusteringStopped() const {
 }
 const json::object* MySQLCluster::ClaimTemplate(std::string_view n) const {
   for (const auto& t : volume_claim_templates) {
-    if (kcx::api::GetStringPath(t, {"metadata", "name"}) == n) return &t;
+    if (kcx::api::GetStringPath(t, {"metadata", "name"}) == n)
+      return &t;
   }
   return nullptr;
 }
@@ -58,7 +59,8 @@ Status WrongType(std::string_view path, std::string_view want) {
 // Typed readers: a missing member keeps the default; a member of the wrong type is an error.
 Status ReadInt(const json::object& o, std::string_view key, std::string_view path, int64_t* out) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return Status::Ok();
+  if (!v || v->is_null())
+    return Status::Ok();
   if (v->is_int64()) {
     *out = v->get_int64();
   } else if (v->is_uint64() && v->get_uint64() <= uint64_t(INT64_MAX)) {
@@ -72,34 +74,43 @@ Status ReadInt(const json::object& o, std::string_view key, std::string_view pat
 }
 Status ReadBool(const json::object& o, std::string_view key, std::string_view path, bool* out) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return Status::Ok();
-  if (!v->is_bool()) return WrongType(path, "a boolean");
+  if (!v || v->is_null())
+    return Status::Ok();
+  if (!v->is_bool())
+    return WrongType(path, "a boolean");
   *out = v->get_bool();
   return Status::Ok();
 }
 Status ReadString(const json::object& o, std::string_view key, std::string_view path,
                   std::optional<std::string>* out) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return Status::Ok();
-  if (!v->is_string()) return WrongType(path, "a string");
+  if (!v || v->is_null())
+    return Status::Ok();
+  if (!v->is_string())
+    return WrongType(path, "a string");
   *out = std::string(v->get_string());
   return Status::Ok();
 }
 Status ReadObject(const json::object& o, std::string_view key, std::string_view path,
                   std::optional<json::object>* out) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return Status::Ok();
-  if (!v->is_object()) return WrongType(path, "an object");
+  if (!v || v->is_null())
+    return Status::Ok();
+  if (!v->is_object())
+    return WrongType(path, "an object");
   *out = v->get_object();
   return Status::Ok();
 }
 Status ReadStringMap(const json::object& o, std::string_view key, std::string_view path,
                      std::map<std::string, std::string>* out) {
   const json::value* v = o.if_contains(key);
-  if (!v || v->is_null()) return Status::Ok();
-  if (!v->is_object()) return WrongType(path, "an object");
+  if (!v || v->is_null())
+    return Status::Ok();
+  if (!v->is_object())
+    return WrongType(path, "an object");
   for (const auto& [k, val] : v->get_object()) {
-    if (!val.is_string()) return WrongType(std::string(path) + "." + std::string(k), "a string");
+    if (!val.is_string())
+      return WrongType(std::string(path) + "." + std::string(k), "a string");
     (*out)[std::string(k)] = std::string(val.get_string());
   }
   return Status::Ok();
@@ -108,13 +119,15 @@ Status ReadStringMap(const json::object& o, std::string_view key, std::string_vi
 }  // namespace
 
 Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
-  if (!v.is_object()) return Invalid("MySQLCluster: must be a JSON object");
+  if (!v.is_object())
+    return Invalid("MySQLCluster: must be a JSON object");
   MySQLCluster c;
   c.raw = v.get_object();
   const json::object& o = c.raw;
   static const json::object kEmpty;
   const json::object* md = GetObject(o, "metadata");
-  if (!md) md = &kEmpty;
+  if (!md)
+    md = &kEmpty;
   c.name = std::string(GetString(*md, "name"));
   c.ns = std::string(GetString(*md, "namespace"));
   c.uid = std::string(GetString(*md, "uid"));
@@ -123,7 +136,8 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
   c.deleting = !GetString(*md, "deletionTimestamp").empty();
   if (const json::array* f = GetArray(*md, "finalizers")) {
     for (const auto& x : *f) {
-      if (!x.is_string()) return WrongType("metadata.finalizers", "a list of strings");
+      if (!x.is_string())
+        return WrongType("metadata.finalizers", "a list of strings");
       c.finalizers.emplace_back(x.get_string());
     }
   }
@@ -131,18 +145,22 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
   KCX_RETURN_IF_ERROR(ReadStringMap(*md, "annotations", "metadata.annotations", &c.annotations));
 
   const json::value* specv = o.if_contains("spec");
-  if (specv && !specv->is_null() && !specv->is_object()) return WrongType("spec", "an object");
+  if (specv && !specv->is_null() && !specv->is_object())
+    return WrongType("spec", "an object");
   const json::object& spec = specv && specv->is_object() ? specv->get_object() : kEmpty;
 
   int64_t replicas = 1;
   KCX_RETURN_IF_ERROR(ReadInt(spec, "replicas", "spec.replicas", &replicas));
-  if (replicas < INT32_MIN || replicas > INT32_MAX) return WrongType("spec.replicas", "an int32");
+  if (replicas < INT32_MIN || replicas > INT32_MAX)
+    return WrongType("spec.replicas", "an int32");
   c.replicas = int32_t(replicas);
   std::optional<json::object> pt;
   KCX_RETURN_IF_ERROR(ReadObject(spec, "podTemplate", "spec.podTemplate", &pt));
-  if (pt) c.pod_template = std::move(*pt);
+  if (pt)
+    c.pod_template = std::move(*pt);
   if (const json::value* vct = spec.if_contains("volumeClaimTemplates"); vct && !vct->is_null()) {
-    if (!vct->is_array()) return WrongType("spec.volumeClaimTemplates", "a list");
+    if (!vct->is_array())
+      return WrongType("spec.volumeClaimTemplates", "a list");
     int i = 0;
     for (const auto& t : vct->get_array()) {
       if (!t.is_object()) {
@@ -156,21 +174,24 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
                                  &c.primary_service_template));
   KCX_RETURN_IF_ERROR(ReadObject(spec, "replicaServiceTemplate", "spec.replicaServiceTemplate",
                                  &c.replica_service_template));
-  KCX_RETURN_IF_ERROR(ReadString(spec, "mysqlConfigMapName", "spec.mysqlConfigMapName",
-                                 &c.mysql_config_map_name));
+  KCX_RETURN_IF_ERROR(
+      ReadString(spec, "mysqlConfigMapName", "spec.mysqlConfigMapName", &c.mysql_config_map_name));
   KCX_RETURN_IF_ERROR(ReadString(spec, "replicationSourceSecretName",
                                  "spec.replicationSourceSecretName",
                                  &c.replication_source_secret_name));
   if (const json::value* cl = spec.if_contains("collectors"); cl && !cl->is_null()) {
-    if (!cl->is_array()) return WrongType("spec.collectors", "a list of strings");
+    if (!cl->is_array())
+      return WrongType("spec.collectors", "a list of strings");
     for (const auto& x : cl->get_array()) {
-      if (!x.is_string()) return WrongType("spec.collectors", "a list of strings");
+      if (!x.is_string())
+        return WrongType("spec.collectors", "a list of strings");
       c.collectors.emplace_back(x.get_string());
     }
   }
   int64_t base = 0;
   KCX_RETURN_IF_ERROR(ReadInt(spec, "serverIDBase", "spec.serverIDBase", &base));
-  if (base < 0 || base > int64_t(UINT32_MAX)) return WrongType("spec.serverIDBase", "a uint32");
+  if (base < 0 || base > int64_t(UINT32_MAX))
+    return WrongType("spec.serverIDBase", "a uint32");
   c.server_id_base = uint32_t(base);
   KCX_RETURN_IF_ERROR(
       ReadInt(spec, "maxDelaySeconds", "spec.maxDelaySeconds", &c.max_delay_seconds));
@@ -181,7 +202,8 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
       ReadInt(spec, "startupWaitSeconds", "spec.startupWaitSeconds", &c.startup_wait_seconds));
   std::optional<std::string> s;
   KCX_RETURN_IF_ERROR(ReadString(spec, "logRotationSchedule", "spec.logRotationSchedule", &s));
-  if (s) c.log_rotation_schedule = *s;
+  if (s)
+    c.log_rotation_schedule = *s;
   if (const json::value* lr = spec.if_contains("logRotationSize"); lr && !lr->is_null()) {
     if (lr->is_string()) {
       c.log_rotation_size = std::string(lr->get_string());
@@ -193,7 +215,8 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
   }
   s.reset();
   KCX_RETURN_IF_ERROR(ReadString(spec, "backupPolicyName", "spec.backupPolicyName", &s));
-  if (s) c.backup_policy_name = *s;
+  if (s)
+    c.backup_policy_name = *s;
   KCX_RETURN_IF_ERROR(ReadObject(spec, "restore", "spec.restore", &c.restore));
   KCX_RETURN_IF_ERROR(ReadBool(spec, "disableSlowQueryLogContainer",
                                "spec.disableSlowQueryLogContainer",
@@ -212,7 +235,8 @@ Result<MySQLCluster> ParseMySQLCluster(const json::value& v) {
     c.current_primary_index = int(p);
     if (const json::array* el = GetArray(*st, "errantReplicaList")) {
       for (const auto& x : *el) {
-        if (x.is_int64()) c.errant_replica_list.push_back(int(x.get_int64()));
+        if (x.is_int64())
+          c.errant_replica_list.push_back(int(x.get_int64()));
       }
     }
   }

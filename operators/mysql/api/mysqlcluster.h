@@ -97,14 +97,14 @@ inline constexpr std::string_view kCondReconciliationActive = "ReconciliationAct
 inline constexpr std::string_view kCondClusteringActive = "ClusteringActive";
 
 // Names derived from a cluster's name and namespace.
-std::string PrefixedName(std::string_view name);  // "moco-<name>": StatefulSet, headless
-                                                  // Service, ServiceAccount, PDB, user Secret
+std::string PrefixedName(std::string_view name);        // "moco-<name>": StatefulSet, headless
+                                                        // Service, ServiceAccount, PDB, user Secret
 std::string PrimaryServiceName(std::string_view name);  // "moco-<name>-primary"
 std::string ReplicaServiceName(std::string_view name);  // "moco-<name>-replica"
 // The controller-side password Secret, in the operator's namespace: "mysql-<ns>.<name>".
 std::string ControllerSecretName(std::string_view ns, std::string_view name);
-std::string UserSecretName(std::string_view name);   // "moco-<name>"
-std::string MyCnfSecretName(std::string_view name);  // "moco-my-cnf-<name>"
+std::string UserSecretName(std::string_view name);      // "moco-<name>"
+std::string MyCnfSecretName(std::string_view name);     // "moco-my-cnf-<name>"
 std::string PodName(std::string_view name, int index);  // "moco-<name>-<i>"
 // "moco-<name>-<i>.moco-<name>.<ns>.svc"
 std::string PodHostname(std::string_view name, std::string_view ns, int index);
@@ -124,7 +124,7 @@ struct MySQLCluster {
 
   // spec (MOCO's defaults)
   int32_t replicas = 1;
-  boost::json::object pod_template;  // {metadata, spec, overwriteContainers}
+  boost::json::object pod_template;                         // {metadata, spec, overwriteContainers}
   std::vector<boost::json::object> volume_claim_templates;  // each {metadata, spec}
   std::optional<boost::json::object> primary_service_template, replica_service_template;
   std::optional<std::string> mysql_config_map_name;

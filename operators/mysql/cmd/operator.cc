@@ -56,21 +56,24 @@ Result<std::unique_ptr<Operator>> Operator::Create(client::RestConfig rest, Oper
         op->client_.get(), &ctl, op->events_.get(), c.clustering_options);
     rec->SetClusteringHooks(op->clustering_.get());
     controllers::ClusteringRunner* runner = op->clustering_.get();
-    op->manager_->metrics().AddCollector([runner](std::string& out) { runner->RenderMetrics(out); });
+    op->manager_->metrics().AddCollector(
+        [runner](std::string& out) { runner->RenderMetrics(out); });
   }
   return op;
 }
 
 Operator::~Operator() {
   Stop();
-  if (clustering_) clustering_->StopAll();
+  if (clustering_)
+    clustering_->StopAll();
 }
 
 namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return NotFound("cannot read " + path);
+  if (!in)
+    return NotFound("cannot read " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -83,7 +86,8 @@ Status Operator::Run() {
             cfg_.controller_namespace, cfg_.leader_elect ? "on" : "off");
   if (cfg_.install_crds) {
     Status s = api::EnsureCrds(*client_, std::chrono::seconds(60));
-    if (!s.ok()) return Status(s.reason(), "installing the CRDs: " + s.message());
+    if (!s.ok())
+      return Status(s.reason(), "installing the CRDs: " + s.message());
   }
   // Every replica serves the webhooks, leader or not (the Service spreads reviews).
   std::unique_ptr<api::WebhookServer> webhooks;
@@ -100,15 +104,18 @@ Status Operator::Run() {
     log::Info("admission webhooks on {}:{}", cfg_.webhook_bind_address, webhook_port_);
   }
   Status s = manager_->Run();
-  if (webhooks) webhooks->Stop();
+  if (webhooks)
+    webhooks->Stop();
   // The controller has stopped: no reconcile will start a worker any more.
-  if (clustering_) clustering_->StopAll();
+  if (clustering_)
+    clustering_->StopAll();
   events_->Flush();
   return s;
 }
 
 void Operator::Stop() {
-  if (manager_) manager_->Stop();
+  if (manager_)
+    manager_->Stop();
 }
 
 }  // namespace kcx::mysql

@@ -26,13 +26,14 @@ Result<Passwords> PasswordsFromSecret(const runtime::Object& secret) {
   std::map<std::string, std::string> m;
   if (const json::object* data = v.is_object() ? kj::GetObject(v.get_object(), "data") : nullptr) {
     for (const auto& [k, val] : *data) {
-      if (!val.is_string()) continue;
-      if (auto d = Base64Decode(val.get_string())) m[std::string(k)] = *d;
+      if (!val.is_string())
+        continue;
+      if (auto d = Base64Decode(val.get_string()))
+        m[std::string(k)] = *d;
     }
   }
   return Passwords::FromMap(m);
 }
-
 
 }  // namespace
 
@@ -46,16 +47,15 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
       ops_ = runner_->opts_.ops_factory(pw);
     } else {
       OperatorTimeouts t;
-      ops_ = std::make_unique<SqlOperatorFactory>(std::string(UserName(SystemUser::kAdmin)),
-                                                  admin, t, SparedUsers());
+      ops_ = std::make_unique<SqlOperatorFactory>(std::string(UserName(SystemUser::kAdmin)), admin,
+                                                  t, SparedUsers());
       if (runner_->opts_.fast_detection) {
         watchers_ = std::make_unique<clustering::SqlWatcherFactory>(
             std::string(UserName(SystemUser::kAdmin)), admin, 5);
       }
     }
     admin_password_ = admin;
-    manager_ = std::make_unique<clustering::ClusterManager>(this, this, ops_.get(),
-                                                            watchers_.get(),
+    manager_ = std::make_unique<clustering::ClusterManager>(this, this, ops_.get(), watchers_.get(),
                                                             runner_->opts_.manager);
     manager_->Start();
   }
@@ -65,10 +65,10 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
   const std::string& admin_password() const { return admin_password_; }
 
   Result<clustering::ClusterSpec> Get() override {
-    ObjectPtr obj = runner_->controller_->InformerFor(kMySQLClusterKind)
-                        ->GetIndexer()
-                        .Get(ns_, name_);
-    if (!obj) return NotFound("MySQLCluster " + Key(ns_, name_) + " is gone");
+    ObjectPtr obj =
+        runner_->controller_->InformerFor(kMySQLClusterKind)->GetIndexer().Get(ns_, name_);
+    if (!obj)
+      return NotFound("MySQLCluster " + Key(ns_, name_) + " is gone");
     KCX_ASSIGN_OR_RETURN(api::MySQLCluster c, api::ParseMySQLCluster(obj->Value()));
     clustering::ClusterSpec s;
     s.name = Key(ns_, name_);
@@ -80,9 +80,11 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
         runner_->controller_->InformerFor(kSecretKind)
             ->GetIndexer()
             .Get(runner_->opts_.controller_namespace, api::ControllerSecretName(ns_, name_));
-    if (!secret) return Unavailable("the controller Secret of " + Key(ns_, name_) + " is missing");
+    if (!secret)
+      return Unavailable("the controller Secret of " + Key(ns_, name_) + " is missing");
     KCX_ASSIGN_OR_RETURN(s.passwords, PasswordsFromSecret(*secret));
-    if (c.offline) return s;
+    if (c.offline)
+      return s;
     auto& pods = runner_->controller_->InformerFor(kPodKind)->GetIndexer();
     int found = 0;
     for (int i = 0; i < c.replicas; ++i) {
@@ -101,19 +103,20 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     }
     // As MOCO: with Pods missing, the picture is incomplete; do nothing until they exist.
     if (found != c.replicas) {
-      return Unavailable(std::to_string(found) + " of " + std::to_string(c.replicas) +
-                         " Pods of " + Key(ns_, name_) + " exist");
+      return Unavailable(std::to_string(found) + " of " + std::to_string(c.replicas) + " Pods of " +
+                         Key(ns_, name_) + " exist");
     }
     return s;
   }
 
   void OnReport(const clustering::ClusterReport& r) override {
-    ObjectPtr obj = runner_->controller_->InformerFor(kMySQLClusterKind)
-                        ->GetIndexer()
-                        .Get(ns_, name_);
-    if (!obj) return;
+    ObjectPtr obj =
+        runner_->controller_->InformerFor(kMySQLClusterKind)->GetIndexer().Get(ns_, name_);
+    if (!obj)
+      return;
     json::value cv = obj->Value();
-    if (!cv.is_object()) return;
+    if (!cv.is_object())
+      return;
     int64_t gen = kj::GetInt(*kj::GetObject(cv.get_object(), "metadata"), "generation");
     std::string now = FormatRfc3339(std::chrono::system_clock::now());
     using S = clustering::ClusterState;
@@ -125,14 +128,15 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     int errant = int(r.errant.size());
     auto w = UpdateClusterStatus(objects_, ns_, name_, &cv.get_object(), [&](json::object& s) {
       json::value& cvv = s["conditions"];
-      if (!cvv.is_array()) cvv = json::array();
+      if (!cvv.is_array())
+        cvv = json::array();
       json::array& conds = cvv.get_array();
       bool changed = false;
       changed |= SetCondition(conds, api::kCondInitialized, initialized, reason, "", gen, now);
       changed |= SetCondition(conds, api::kCondAvailable, available, reason, "", gen, now);
       changed |= SetCondition(conds, api::kCondHealthy, healthy, reason, "", gen, now);
-      changed |= SetCondition(conds, api::kCondClusteringActive, true, "ClusteringActive", "",
-                              gen, now);
+      changed |=
+          SetCondition(conds, api::kCondClusteringActive, true, "ClusteringActive", "", gen, now);
       auto set = [&](std::string_view k, json::value v) {
         json::value* cur = s.if_contains(k);
         if (!cur || *cur != v) {
@@ -143,15 +147,18 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
       set("syncedReplicas", r.ready_replicas);
       set("errantReplicas", errant);
       json::array el;
-      for (int e : r.errant) el.push_back(e);
+      for (int e : r.errant)
+        el.push_back(e);
       if (el.empty()) {
-        if (s.erase("errantReplicaList")) changed = true;
+        if (s.erase("errantReplicaList"))
+          changed = true;
       } else {
         set("errantReplicaList", std::move(el));
       }
       return changed;
     });
-    if (!w.ok()) log::Warn("clustering {}: status: {}", Key(ns_, name_), w.status().message());
+    if (!w.ok())
+      log::Warn("clustering {}: status: {}", Key(ns_, name_), w.status().message());
     SyncRoleLabels(r);
   }
 
@@ -159,15 +166,17 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     int old = -1;
     auto w = UpdateClusterStatus(objects_, ns_, name_, nullptr, [&](json::object& s) {
       old = int(kj::GetInt(s, "currentPrimaryIndex", 0));
-      if (old == new_primary && s.contains("currentPrimaryIndex")) return false;
+      if (old == new_primary && s.contains("currentPrimaryIndex"))
+        return false;
       s["currentPrimaryIndex"] = new_primary;
       return true;
     });
-    if (!w.ok()) return w.status();
+    if (!w.ok())
+      return w.status();
     // The demote request on the old primary is fulfilled.
     if (old >= 0 && old != new_primary) {
-      std::string patch = R"({"metadata":{"annotations":{")" + std::string(api::kAnnDemote) +
-                          R"(":null}}})";
+      std::string patch =
+          R"({"metadata":{"annotations":{")" + std::string(api::kAnnDemote) + R"(":null}}})";
       auto r = objects_.Patch(kPodKind, ns_, api::PodName(name_, old),
                               "application/merge-patch+json", patch);
       if (!r.ok() && !client::IsNotFound(r.status())) {
@@ -181,22 +190,26 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
   void OnErrantChanged(const std::set<int>& errant) override {
     auto w = UpdateClusterStatus(objects_, ns_, name_, nullptr, [&](json::object& s) {
       json::array el;
-      for (int e : errant) el.push_back(e);
+      for (int e : errant)
+        el.push_back(e);
       json::value* cur = s.if_contains("errantReplicaList");
-      if (el.empty()) return s.erase("errantReplicaList") > 0;
-      if (cur && *cur == json::value(el)) return false;
+      if (el.empty())
+        return s.erase("errantReplicaList") > 0;
+      if (cur && *cur == json::value(el))
+        return false;
       s["errantReplicaList"] = std::move(el);
       s["errantReplicas"] = int64_t(errant.size());
       return true;
     });
-    if (!w.ok()) log::Warn("clustering {}: status: {}", Key(ns_, name_), w.status().message());
+    if (!w.ok())
+      log::Warn("clustering {}: status: {}", Key(ns_, name_), w.status().message());
   }
 
   void OnEvent(std::string_view reason, bool warning, const std::string& message) override {
-    if (!runner_->events_) return;
-    ObjectPtr obj = runner_->controller_->InformerFor(kMySQLClusterKind)
-                        ->GetIndexer()
-                        .Get(ns_, name_);
+    if (!runner_->events_)
+      return;
+    ObjectPtr obj =
+        runner_->controller_->InformerFor(kMySQLClusterKind)->GetIndexer().Get(ns_, name_);
     runner_->events_->Event({std::string(api::kApiVersion), std::string(api::kKind), ns_, name_,
                              obj ? std::string(obj->uid()) : "", ""},
                             warning ? "Warning" : "Normal", std::string(reason), message);
@@ -210,19 +223,24 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     for (const auto& inst : r.instances) {
       std::string pod_name = api::PodName(name_, inst.index);
       ObjectPtr pod = pods.Get(ns_, pod_name);
-      if (!pod) continue;
+      if (!pod)
+        continue;
       std::string want;
       if (!inst.errant) {
-        if (inst.role == clustering::Role::kPrimary) want = api::kRolePrimary;
-        if (inst.role == clustering::Role::kReplica) want = api::kRoleReplica;
+        if (inst.role == clustering::Role::kPrimary)
+          want = api::kRolePrimary;
+        if (inst.role == clustering::Role::kReplica)
+          want = api::kRoleReplica;
       }
       std::string have;
       for (const auto& [k, v] : pod->labels()) {
-        if (k == api::kLabelRole) have = v;
+        if (k == api::kLabelRole)
+          have = v;
       }
-      if (have == want) continue;
-      json::object labels{{std::string(api::kLabelRole),
-                           want.empty() ? json::value(nullptr) : json::value(want)}};
+      if (have == want)
+        continue;
+      json::object labels{
+          {std::string(api::kLabelRole), want.empty() ? json::value(nullptr) : json::value(want)}};
       json::object patch{{"metadata", {{"labels", std::move(labels)}}}};
       auto res = objects_.Patch(kPodKind, ns_, pod_name, "application/merge-patch+json",
                                 json::serialize(patch));
@@ -272,26 +290,32 @@ void ClusteringRunner::Sync(const api::MySQLCluster& c) {
     std::string now = FormatRfc3339(std::chrono::system_clock::now());
     auto w = UpdateClusterStatus(objects, c.ns, c.name, &c.raw, [&](json::object& s) {
       json::value& cv = s["conditions"];
-      if (!cv.is_array()) cv = json::array();
-      return SetCondition(cv.get_array(), api::kCondClusteringActive, false, "ClusteringStopped",
-                          "clustering is stopped by the annotation " +
-                              std::string(api::kAnnClusteringStopped),
-                          c.generation, now);
+      if (!cv.is_array())
+        cv = json::array();
+      return SetCondition(
+          cv.get_array(), api::kCondClusteringActive, false, "ClusteringStopped",
+          "clustering is stopped by the annotation " + std::string(api::kAnnClusteringStopped),
+          c.generation, now);
     });
-    if (!w.ok()) log::Warn("clustering {}: status: {}", key, w.status().message());
+    if (!w.ok())
+      log::Warn("clustering {}: status: {}", key, w.status().message());
     return;
   }
   // Start only once there is something to manage: the passwords and at least one Pod.
   ObjectPtr secret = controller_->InformerFor(kSecretKind)
                          ->GetIndexer()
                          .Get(opts_.controller_namespace, api::ControllerSecretName(c.ns, c.name));
-  if (!secret) return;
+  if (!secret)
+    return;
   auto pw = PasswordsFromSecret(*secret);
-  if (!pw.ok()) return;
+  if (!pw.ok())
+    return;
   auto& pods = controller_->InformerFor(kPodKind)->GetIndexer();
   bool any_pod = false;
-  for (int i = 0; i < c.replicas && !any_pod; ++i) any_pod = pods.Get(c.ns, api::PodName(c.name, i)) != nullptr;
-  if (!any_pod && !c.offline) return;
+  for (int i = 0; i < c.replicas && !any_pod; ++i)
+    any_pod = pods.Get(c.ns, api::PodName(c.name, i)) != nullptr;
+  if (!any_pod && !c.offline)
+    return;
 
   Worker* w = nullptr;
   std::unique_ptr<Worker> replaced;
@@ -314,8 +338,7 @@ void ClusteringRunner::Sync(const api::MySQLCluster& c) {
     json::value pv = primary->Value();
     bool demote = pv.is_object() &&
                   kj::GetStringPath(pv.get_object(), {"metadata", "annotations",
-                                                      std::string_view(api::kAnnDemote)}) ==
-                      "true";
+                                                      std::string_view(api::kAnnDemote)}) == "true";
     if ((primary->deleting() || demote) && c.replicas > 1 && !w->manager().SwitchoverPending()) {
       log::Info("clustering {}: switchover requested ({})", key,
                 primary->deleting() ? "the primary Pod is being deleted" : "demote annotation");
@@ -330,7 +353,8 @@ void ClusteringRunner::Remove(const std::string& ns, const std::string& name) {
   {
     std::lock_guard l(mu_);
     auto it = workers_.find(Key(ns, name));
-    if (it == workers_.end()) return;
+    if (it == workers_.end())
+      return;
     w = std::move(it->second);
     workers_.erase(it);
   }

@@ -31,8 +31,7 @@ namespace {
 std::string Now() { return FormatRfc3339(std::chrono::system_clock::now()); }
 
 bool HasFinalizer(const api::MySQLCluster& c) {
-  return std::find(c.finalizers.begin(), c.finalizers.end(), api::kFinalizer) !=
-         c.finalizers.end();
+  return std::find(c.finalizers.begin(), c.finalizers.end(), api::kFinalizer) != c.finalizers.end();
 }
 
 // A JSON patch that replaces metadata.finalizers only if it still holds what we read.
@@ -71,15 +70,14 @@ MySQLClusterReconciler::MySQLClusterReconciler(client::RestClient* client,
                                             "The number of failed volume resizes", labels);
   sts_recreate_ = metrics->Counter("moco_cluster_statefulset_recreate_total",
                                    "The number of successful StatefulSet re-creations", labels);
-  sts_recreate_errors_ =
-      metrics->Counter("moco_cluster_statefulset_recreate_errors_total",
-                       "The number of failed StatefulSet re-creations", labels);
+  sts_recreate_errors_ = metrics->Counter("moco_cluster_statefulset_recreate_errors_total",
+                                          "The number of failed StatefulSet re-creations", labels);
   reconciliation_stopped_ =
       metrics->Gauge("moco_cluster_reconciliation_stopped",
                      "1 if reconciliation of the cluster is stopped, 0 otherwise", labels);
-  clustering_stopped_ = metrics->Gauge("moco_cluster_clustering_stopped",
-                                       "1 if clustering of the cluster is stopped, 0 otherwise",
-                                       labels);
+  clustering_stopped_ =
+      metrics->Gauge("moco_cluster_clustering_stopped",
+                     "1 if clustering of the cluster is stopped, 0 otherwise", labels);
 }
 
 MySQLClusterReconciler::~MySQLClusterReconciler() = default;
@@ -89,11 +87,11 @@ void MySQLClusterReconciler::Setup(runtime::Controller& c) {
   // Reconcile on spec changes, on annotation changes (stop/start), and on deletion; not on the
   // status writes this reconciler and the clustering side make themselves.
   runtime::Predicate cluster_changed = [](const runtime::Event& e) {
-    if (e.type != runtime::Event::kUpdate || !e.old_obj) return true;
+    if (e.type != runtime::Event::kUpdate || !e.old_obj)
+      return true;
     return e.old_obj->generation() != e.obj->generation() ||
            e.old_obj->annotations_hash() != e.obj->annotations_hash() ||
-           e.old_obj->deleting() != e.obj->deleting() ||
-           e.old_obj->labels() != e.obj->labels();
+           e.old_obj->deleting() != e.obj->deleting() || e.old_obj->labels() != e.obj->labels();
   };
   c.For(kMySQLClusterKind, {cluster_changed});
   for (const auto* k : {&kStatefulSetKind, &kServiceKind, &kSecretKind, &kConfigMapKind,
@@ -103,27 +101,28 @@ void MySQLClusterReconciler::Setup(runtime::Controller& c) {
   // The cluster's Pods (from its StatefulSet, not owned by the cluster): their changes wake the
   // clustering worker through a reconcile, which is also where a switchover request (primary
   // deleted or annotated demote) is noticed.
-  c.Watches(kPodKind,
-            [](const ObjectPtr& o) {
-              std::vector<runtime::Request> out;
-              for (const auto& [k, v] : o->labels()) {
-                if (k == api::kLabelAppInstance) out.push_back({std::string(o->ns()), v});
-              }
-              return out;
-            })
-      .WithLabelSelector(kPodKind, kOwnedSelector);
+  c.Watches(kPodKind, [](const ObjectPtr& o) {
+     std::vector<runtime::Request> out;
+     for (const auto& [k, v] : o->labels()) {
+       if (k == api::kLabelAppInstance)
+         out.push_back({std::string(o->ns()), v});
+     }
+     return out;
+   }).WithLabelSelector(kPodKind, kOwnedSelector);
   c.MaxConcurrentReconciles(opts_.max_concurrent_reconciles);
 }
 
 ObjectPtr MySQLClusterReconciler::Cached(const runtime::ResourceKind& kind, std::string_view ns,
                                          std::string_view name) const {
-  if (!controller_) return nullptr;
+  if (!controller_)
+    return nullptr;
   return controller_->InformerFor(kind)->GetIndexer().Get(ns, name);
 }
 
 void MySQLClusterReconciler::Event(const api::MySQLCluster& c, const std::string& type,
                                    const std::string& reason, const std::string& message) {
-  if (!events_) return;
+  if (!events_)
+    return;
   events_->Event({std::string(api::kApiVersion), std::string(api::kKind), c.ns, c.name, c.uid,
                   c.resource_version},
                  type, reason, message);
@@ -138,13 +137,15 @@ Status MySQLClusterReconciler::Apply(const runtime::ResourceKind& kind,
   const json::object* lo = nullptr;
   if (live) {
     lv = live->Value();
-    if (lv.is_object()) lo = &lv.get_object();
+    if (lv.is_object())
+      lo = &lv.get_object();
   }
   auto r = applier_.Apply(kind, config, lo);
-  if (r.ok() && r->wrote) log::Debug("applied {} {}/{}", kind.kind, ns, name);
+  if (r.ok() && r->wrote)
+    log::Debug("applied {} {}/{}", kind.kind, ns, name);
   if (!r.ok()) {
-    return Status(r.status().reason(), kind.kind + " " + std::string(ns) + "/" +
-                                           std::string(name) + ": " + r.status().message());
+    return Status(r.status().reason(), kind.kind + " " + std::string(ns) + "/" + std::string(name) +
+                                           ": " + r.status().message());
   }
   return Status::Ok();
 }
@@ -152,23 +153,28 @@ Status MySQLClusterReconciler::Apply(const runtime::ResourceKind& kind,
 Result<runtime::ReconcileResult> MySQLClusterReconciler::Reconcile(const runtime::Request& req) {
   ObjectPtr obj = Cached(kMySQLClusterKind, req.ns, req.name);
   if (!obj) {
-    if (clustering_) clustering_->Remove(req.ns, req.name);
+    if (clustering_)
+      clustering_->Remove(req.ns, req.name);
     return runtime::ReconcileResult{};
   }
   KCX_ASSIGN_OR_RETURN(api::MySQLCluster c, api::ParseMySQLCluster(obj->Value()));
-  if (c.deleting) return Finalize(c);
+  if (c.deleting)
+    return Finalize(c);
   KCX_RETURN_IF_ERROR(EnsureFinalizer(c));
 
   reconciliation_stopped_->Set({c.name, c.ns}, c.ReconciliationStopped() ? 1 : 0);
   clustering_stopped_->Set({c.name, c.ns}, c.ClusteringStopped() ? 1 : 0);
   Outcome out;
   Status result = Status::Ok();
-  if (!c.ReconciliationStopped()) result = ReconcileObjects(c, out);
+  if (!c.ReconciliationStopped())
+    result = ReconcileObjects(c, out);
   if (Status s = UpdateStatus(c, out, result); !s.ok() && result.ok()) {
-    if (client::IsNotFound(s)) return runtime::ReconcileResult{};
+    if (client::IsNotFound(s))
+      return runtime::ReconcileResult{};
     result = s;
   }
-  if (clustering_) clustering_->Sync(c);
+  if (clustering_)
+    clustering_->Sync(c);
   if (!result.ok()) {
     log::Warn("reconcile {}/{}: {}", c.ns, c.name, result.message());
     return result;
@@ -183,7 +189,8 @@ Result<runtime::ReconcileResult> MySQLClusterReconciler::Reconcile(const runtime
 Status MySQLClusterReconciler::EnsureFinalizer(const api::MySQLCluster& c) {
   // The mutating webhook adds it; this covers clusters created while the webhook was not
   // installed, so deletion still cleans up the controller Secret.
-  if (HasFinalizer(c)) return Status::Ok();
+  if (HasFinalizer(c))
+    return Status::Ok();
   std::vector<std::string> after = c.finalizers;
   after.emplace_back(api::kFinalizer);
   other_writes_.fetch_add(1);
@@ -193,22 +200,27 @@ Status MySQLClusterReconciler::EnsureFinalizer(const api::MySQLCluster& c) {
 }
 
 Result<runtime::ReconcileResult> MySQLClusterReconciler::Finalize(const api::MySQLCluster& c) {
-  if (clustering_) clustering_->Remove(c.ns, c.name);
-  if (!HasFinalizer(c)) return runtime::ReconcileResult{};
+  if (clustering_)
+    clustering_->Remove(c.ns, c.name);
+  if (!HasFinalizer(c))
+    return runtime::ReconcileResult{};
   // Objects in the cluster's namespace carry an ownerReference and go with the garbage
   // collector; the controller Secret lives in the operator's namespace and goes here.
   std::string secret = api::ControllerSecretName(c.ns, c.name);
   other_writes_.fetch_add(1);
   Status s = objects_.Delete(kSecretKind, opts_.controller_namespace, secret);
-  if (!s.ok() && !client::IsNotFound(s)) return s;
+  if (!s.ok() && !client::IsNotFound(s))
+    return s;
   std::vector<std::string> after;
   for (const auto& f : c.finalizers) {
-    if (f != api::kFinalizer) after.push_back(f);
+    if (f != api::kFinalizer)
+      after.push_back(f);
   }
   other_writes_.fetch_add(1);
   auto r = objects_.Patch(kMySQLClusterKind, c.ns, c.name, "application/json-patch+json",
                           FinalizersPatch(c, after));
-  if (!r.ok() && !client::IsNotFound(r.status())) return r.status();
+  if (!r.ok() && !client::IsNotFound(r.status()))
+    return r.status();
   log::Info("finalized MySQLCluster {}/{}", c.ns, c.name);
   return runtime::ReconcileResult{};
 }
@@ -233,7 +245,8 @@ Result<Passwords> MySQLClusterReconciler::ReconcileSecrets(const api::MySQLClust
   std::optional<json::object> live;
   if (ObjectPtr o = Cached(kSecretKind, cns, name)) {
     json::value v = o->Value();
-    if (v.is_object()) live = std::move(v.get_object());
+    if (v.is_object())
+      live = std::move(v.get_object());
   } else {
     // Not in the cache: it may be new and not seen yet. Never generate passwords over an
     // existing Secret — MySQL already has those.
@@ -249,9 +262,11 @@ Result<Passwords> MySQLClusterReconciler::ReconcileSecrets(const api::MySQLClust
     std::map<std::string, std::string> m;
     if (const json::object* data = kj::GetObject(*live, "data")) {
       for (const auto& [k, v] : *data) {
-        if (!v.is_string()) continue;
+        if (!v.is_string())
+          continue;
         auto d = Base64Decode(v.get_string());
-        if (d) m[std::string(k)] = *d;
+        if (d)
+          m[std::string(k)] = *d;
       }
     }
     auto parsed = Passwords::FromMap(m);
@@ -266,7 +281,8 @@ Result<Passwords> MySQLClusterReconciler::ReconcileSecrets(const api::MySQLClust
     other_writes_.fetch_add(1);
     auto r = objects_.Create(kSecretKind, RenderControllerSecret(c, pw, opts_.render));
     if (!r.ok()) {
-      if (!client::IsAlreadyExists(r.status())) return r.status();
+      if (!client::IsAlreadyExists(r.status()))
+        return r.status();
       return Unavailable("Secret " + cns + "/" + name + " appeared meanwhile; retrying");
     }
   }
@@ -288,7 +304,8 @@ Result<std::string> MySQLClusterReconciler::ReconcileMyCnf(const api::MySQLClust
     }
     if (const json::object* data = kj::GetObject(*cm, "data")) {
       for (const auto& [k, v] : *data) {
-        if (v.is_string()) user[std::string(k)] = std::string(v.get_string());
+        if (v.is_string())
+          user[std::string(k)] = std::string(v.get_string());
       }
     }
     has_user = true;
@@ -301,24 +318,26 @@ Result<std::string> MySQLClusterReconciler::ReconcileMyCnf(const api::MySQLClust
   } else if (Cached(kConfigMapKind, c.ns, SlowLogConfigMapName(c.name))) {
     other_writes_.fetch_add(1);
     Status s = objects_.Delete(kConfigMapKind, c.ns, SlowLogConfigMapName(c.name));
-    if (!s.ok() && !client::IsNotFound(s)) return s;
+    if (!s.ok() && !client::IsNotFound(s))
+      return s;
   }
 
   // Keep the newest old versions (rollbacks of the StatefulSet still reference them).
   std::vector<ConfigMapInfo> existing;
   std::string prefix = api::PrefixedName(c.name) + ".";
   controller_->InformerFor(kConfigMapKind)->GetIndexer().ForEach([&](const ObjectPtr& o) {
-    if (o->ns() != c.ns || o->name().substr(0, prefix.size()) != prefix) return;
+    if (o->ns() != c.ns || o->name().substr(0, prefix.size()) != prefix)
+      return;
     json::value v = o->Value();
-    existing.push_back(
-        {std::string(o->name()),
-         std::string(kj::GetStringPath(v, {"metadata", "creationTimestamp"}))});
+    existing.push_back({std::string(o->name()),
+                        std::string(kj::GetStringPath(v, {"metadata", "creationTimestamp"}))});
   });
-  for (const auto& stale : StaleMyCnfConfigMaps(c.name, name, existing,
-                                                opts_.render.configmap_history_limit)) {
+  for (const auto& stale :
+       StaleMyCnfConfigMaps(c.name, name, existing, opts_.render.configmap_history_limit)) {
     other_writes_.fetch_add(1);
     Status s = objects_.Delete(kConfigMapKind, c.ns, stale);
-    if (!s.ok() && !client::IsNotFound(s)) return s;
+    if (!s.ok() && !client::IsNotFound(s))
+      return s;
   }
   return name;
 }
@@ -326,9 +345,11 @@ Result<std::string> MySQLClusterReconciler::ReconcileMyCnf(const api::MySQLClust
 Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
                                                 const json::object& desired_sts, Outcome& out) {
   ObjectPtr live_obj = Cached(kStatefulSetKind, c.ns, api::PrefixedName(c.name));
-  if (!live_obj) return Status::Ok();
+  if (!live_obj)
+    return Status::Ok();
   json::value lv = live_obj->Value();
-  if (!lv.is_object()) return Status::Ok();
+  if (!lv.is_object())
+    return Status::Ok();
   const json::object& live = lv.get_object();
   static const json::array kNone;
   const json::object* dspec = kj::GetObject(desired_sts, "spec");
@@ -336,15 +357,16 @@ Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
   const json::array* dv = dspec ? kj::GetArray(*dspec, "volumeClaimTemplates") : nullptr;
   const json::array* lvct = lspec ? kj::GetArray(*lspec, "volumeClaimTemplates") : nullptr;
   VolumePlan plan = PlanVolumes(dv ? *dv : kNone, lvct ? *lvct : kNone);
-  if (plan.grow.empty() && plan.shrink.empty()) return Status::Ok();
+  if (plan.grow.empty() && plan.shrink.empty())
+    return Status::Ok();
 
   if (!plan.shrink.empty()) {
     const auto& s = plan.shrink.front();
     out.resize_blocked_reason = "VolumeShrinkNotSupported";
     out.resize_blocked_message =
         "volumeClaimTemplate " + s.template_name + " asks for " + s.to + " but its PVCs have " +
-        s.from + ": Kubernetes cannot shrink a PersistentVolumeClaim. Restore the size " +
-        s.from + " in spec.volumeClaimTemplates; to use smaller volumes, create a new cluster "
+        s.from + ": Kubernetes cannot shrink a PersistentVolumeClaim. Restore the size " + s.from +
+        " in spec.volumeClaimTemplates; to use smaller volumes, create a new cluster "
         "and move the data";
     return Status::Ok();
   }
@@ -368,7 +390,8 @@ Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
       std::string pvc_name = api::PvcName(change.template_name, c.name, i);
       auto pvc = objects_.Get(kPvcKind, c.ns, pvc_name);
       if (!pvc.ok()) {
-        if (client::IsNotFound(pvc.status())) continue;  // not created yet: born with the size
+        if (client::IsNotFound(pvc.status()))
+          continue;  // not created yet: born with the size
         volume_resized_errors_->Add({c.name, c.ns});
         return pvc.status();
       }
@@ -398,7 +421,8 @@ Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
           break;
         case PvcDecision::kNotExpandable:
           out.resize_blocked_reason = "StorageClassNotExpandable";
-          out.resize_blocked_message = d.message + "; the volumes stay at their size and the "
+          out.resize_blocked_message = d.message +
+                                       "; the volumes stay at their size and the "
                                        "StatefulSet keeps its old template. Use a class that "
                                        "allows expansion, or restore the size in "
                                        "spec.volumeClaimTemplates";
@@ -416,8 +440,7 @@ Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
   }
   std::vector<std::string> done;
   for (const auto& p : patches) {
-    json::object body{
-        {"spec", {{"resources", {{"requests", {{"storage", p.to}}}}}}}};
+    json::object body{{"spec", {{"resources", {{"requests", {{"storage", p.to}}}}}}}};
     other_writes_.fetch_add(1);
     auto r = objects_.Patch(kPvcKind, c.ns, p.pvc, "application/merge-patch+json",
                             json::serialize(body));
@@ -432,7 +455,8 @@ Status MySQLClusterReconciler::ReconcileVolumes(const api::MySQLCluster& c,
   if (!done.empty()) {
     volume_resized_->Add({c.name, c.ns});
     std::string msg = "resized " + std::to_string(done.size()) + " PVC(s):";
-    for (const auto& d : done) msg += " " + d;
+    for (const auto& d : done)
+      msg += " " + d;
     Event(c, "Normal", "VolumeResized", msg);
     log::Info("MySQLCluster {}/{}: {}", c.ns, c.name, msg);
   }
@@ -457,9 +481,9 @@ Status MySQLClusterReconciler::ReconcileStatefulSet(const api::MySQLCluster& c,
   VolumePlan plan = PlanVolumes(dvct ? *dvct : kNone, lvct ? *lvct : kNone);
 
   bool recreate = plan.templates_differ;
-  if (recreate && (!out.resize_deferred.empty() ||
-                   (!out.resize_blocked_reason.empty() &&
-                    out.resize_blocked_reason != "PVCLargerThanTemplate"))) {
+  if (recreate &&
+      (!out.resize_deferred.empty() || (!out.resize_blocked_reason.empty() &&
+                                        out.resize_blocked_reason != "PVCLargerThanTemplate"))) {
     // The claim templates must wait with the PVCs; everything else in the StatefulSet may
     // still change, so apply it with the live templates (the field is immutable).
     recreate = false;
@@ -469,14 +493,15 @@ Status MySQLClusterReconciler::ReconcileStatefulSet(const api::MySQLCluster& c,
       dspec.erase("volumeClaimTemplates");
     }
   }
-  if (!recreate) return Apply(kStatefulSetKind, desired);
+  if (!recreate)
+    return Apply(kStatefulSetKind, desired);
 
   // volumeClaimTemplates cannot change in place: delete the StatefulSet leaving its Pods and
   // PVCs (Orphan), wait until it is gone, and create it anew. The new StatefulSet adopts the
   // running Pods; nothing restarts.
   std::string uid(live_obj->uid());
-  log::Info("MySQLCluster {}/{}: re-creating StatefulSet {} for new volumeClaimTemplates",
-               c.ns, c.name, name);
+  log::Info("MySQLCluster {}/{}: re-creating StatefulSet {} for new volumeClaimTemplates", c.ns,
+            c.name, name);
   other_writes_.fetch_add(1);
   Status del = objects_.Delete(kStatefulSetKind, c.ns, name,
                                {.propagation_policy = "Orphan", .precondition_uid = uid});
@@ -487,8 +512,10 @@ Status MySQLClusterReconciler::ReconcileStatefulSet(const api::MySQLCluster& c,
   auto deadline = std::chrono::steady_clock::now() + opts_.statefulset_delete_wait;
   for (;;) {
     auto got = objects_.Get(kStatefulSetKind, c.ns, name);
-    if (!got.ok() && client::IsNotFound(got.status())) break;
-    if (got.ok() && kj::GetStringPath(*got, {"metadata", "uid"}) != uid) break;
+    if (!got.ok() && client::IsNotFound(got.status()))
+      break;
+    if (got.ok() && kj::GetStringPath(*got, {"metadata", "uid"}) != uid)
+      break;
     if (std::chrono::steady_clock::now() >= deadline) {
       sts_recreate_errors_->Add({c.name, c.ns});
       return Unavailable("StatefulSet " + c.ns + "/" + name + " is not gone after " +
@@ -513,9 +540,11 @@ Status MySQLClusterReconciler::ReconcileStatefulSet(const api::MySQLCluster& c,
 }
 
 Status MySQLClusterReconciler::ReconcilePdb(const api::MySQLCluster& c) {
-  if (auto pdb = RenderPodDisruptionBudget(c)) return Apply(kPdbKind, *pdb);
+  if (auto pdb = RenderPodDisruptionBudget(c))
+    return Apply(kPdbKind, *pdb);
   std::string name = api::PrefixedName(c.name);
-  if (!Cached(kPdbKind, c.ns, name)) return Status::Ok();
+  if (!Cached(kPdbKind, c.ns, name))
+    return Status::Ok();
   other_writes_.fetch_add(1);
   Status s = objects_.Delete(kPdbKind, c.ns, name);
   return s.ok() || client::IsNotFound(s) ? Status::Ok() : s;
@@ -528,7 +557,8 @@ Status MySQLClusterReconciler::UpdateStatus(const api::MySQLCluster& c, const Ou
   if (sts.empty()) {
     if (ObjectPtr o = Cached(kStatefulSetKind, c.ns, api::PrefixedName(c.name))) {
       json::value v = o->Value();
-      if (v.is_object()) sts = std::move(v.get_object());
+      if (v.is_object())
+        sts = std::move(v.get_object());
     }
   }
   bool sts_ready = false;
@@ -540,53 +570,56 @@ Status MySQLClusterReconciler::UpdateStatus(const api::MySQLCluster& c, const Ou
   }
   std::string now = Now();
   bool stopped = c.ReconciliationStopped();
-  auto w = UpdateClusterStatus(
-      objects_, c.ns, c.name, &c.raw, [&](json::object& status) {
-        json::array& conds = [&]() -> json::array& {
-          json::value& v = status["conditions"];
-          if (!v.is_array()) v = json::array();
-          return v.get_array();
-        }();
-        bool changed = false;
-        changed |= SetCondition(conds, api::kCondReconciliationActive, !stopped,
-                                stopped ? "ReconciliationStopped" : "ReconciliationActive",
-                                stopped ? "reconciliation is stopped by the annotation " +
-                                              std::string(api::kAnnReconciliationStopped)
-                                        : "",
+  auto w = UpdateClusterStatus(objects_, c.ns, c.name, &c.raw, [&](json::object& status) {
+    json::array& conds = [&]() -> json::array& {
+      json::value& v = status["conditions"];
+      if (!v.is_array())
+        v = json::array();
+      return v.get_array();
+    }();
+    bool changed = false;
+    changed |= SetCondition(conds, api::kCondReconciliationActive, !stopped,
+                            stopped ? "ReconciliationStopped" : "ReconciliationActive",
+                            stopped ? "reconciliation is stopped by the annotation " +
+                                          std::string(api::kAnnReconciliationStopped)
+                                    : "",
+                            c.generation, now);
+    if (!stopped) {
+      changed |= SetCondition(conds, api::kCondReconcileSuccess, result.ok(),
+                              result.ok() ? "ReconcileSuccess" : "ReconcileFailed",
+                              result.ok() ? "" : result.message(), c.generation, now);
+      changed |= SetCondition(conds, api::kCondStatefulSetReady, sts_ready,
+                              sts_ready ? "StatefulSetReady" : "StatefulSetNotReady", sts_msg,
+                              c.generation, now);
+      bool blocked = !out.resize_blocked_reason.empty() &&
+                     out.resize_blocked_reason != "PVCLargerThanTemplate";
+      bool deferred = !out.resize_deferred.empty();
+      // Present once a resize was ever asked for; True while one cannot proceed.
+      if (blocked || deferred || ConditionStatus(c.raw, "VolumeResizeBlocked") != "") {
+        changed |= SetCondition(conds, "VolumeResizeBlocked", blocked || deferred,
+                                blocked    ? out.resize_blocked_reason
+                                : deferred ? "StatefulSetUpdating"
+                                           : "VolumeResizeNotBlocked",
+                                blocked    ? out.resize_blocked_message
+                                : deferred ? "the volume resize waits: " + out.resize_deferred
+                                           : "",
                                 c.generation, now);
-        if (!stopped) {
-          changed |= SetCondition(conds, api::kCondReconcileSuccess, result.ok(),
-                                  result.ok() ? "ReconcileSuccess" : "ReconcileFailed",
-                                  result.ok() ? "" : result.message(), c.generation, now);
-          changed |= SetCondition(conds, api::kCondStatefulSetReady, sts_ready,
-                                  sts_ready ? "StatefulSetReady" : "StatefulSetNotReady",
-                                  sts_msg, c.generation, now);
-          bool blocked = !out.resize_blocked_reason.empty() &&
-                         out.resize_blocked_reason != "PVCLargerThanTemplate";
-          bool deferred = !out.resize_deferred.empty();
-          // Present once a resize was ever asked for; True while one cannot proceed.
-          if (blocked || deferred || ConditionStatus(c.raw, "VolumeResizeBlocked") != "") {
-            changed |= SetCondition(
-                conds, "VolumeResizeBlocked", blocked || deferred,
-                blocked ? out.resize_blocked_reason
-                        : deferred ? "StatefulSetUpdating" : "VolumeResizeNotBlocked",
-                blocked ? out.resize_blocked_message
-                        : deferred ? "the volume resize waits: " + out.resize_deferred : "",
-                c.generation, now);
-          }
-          json::object info{{"generation", c.generation}, {"reconcileVersion", 1}};
-          if (result.ok()) {
-            json::value* cur = status.if_contains("reconcileInfo");
-            if (!cur || *cur != json::value(info)) {
-              status["reconcileInfo"] = std::move(info);
-              changed = true;
-            }
-          }
+      }
+      json::object info{{"generation", c.generation}, {"reconcileVersion", 1}};
+      if (result.ok()) {
+        json::value* cur = status.if_contains("reconcileInfo");
+        if (!cur || *cur != json::value(info)) {
+          status["reconcileInfo"] = std::move(info);
+          changed = true;
         }
-        return changed;
-      });
-  if (!w.ok()) return w.status();
-  if (*w) other_writes_.fetch_add(1);
+      }
+    }
+    return changed;
+  });
+  if (!w.ok())
+    return w.status();
+  if (*w)
+    other_writes_.fetch_add(1);
   // Say a blocked or deferred resize once, when it starts waiting.
   if (ConditionStatus(c.raw, "VolumeResizeBlocked") != "True") {
     if (!out.resize_blocked_reason.empty() &&

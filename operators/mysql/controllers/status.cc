@@ -13,9 +13,11 @@ bool SetCondition(json::array& conditions, std::string_view type, bool status,
                   std::string_view now) {
   const char* st = status ? "True" : "False";
   for (auto& v : conditions) {
-    if (!v.is_object()) continue;
+    if (!v.is_object())
+      continue;
     json::object& c = v.get_object();
-    if (api::GetString(c, "type") != type) continue;
+    if (api::GetString(c, "type") != type)
+      continue;
     bool changed = false;
     auto set = [&](std::string_view key, json::value val) {
       const json::value* cur = c.if_contains(key);
@@ -46,7 +48,8 @@ bool SetCondition(json::array& conditions, std::string_view type, bool status,
 std::string_view ConditionStatus(const json::object& obj, std::string_view type) {
   const json::object* st = api::GetObject(obj, "status");
   const json::array* conds = st ? api::GetArray(*st, "conditions") : nullptr;
-  if (!conds) return "";
+  if (!conds)
+    return "";
   for (const auto& v : *conds) {
     if (v.is_object() && api::GetString(v.get_object(), "type") == type) {
       return api::GetString(v.get_object(), "status");
@@ -59,7 +62,8 @@ Result<bool> UpdateClusterStatus(runtime::ObjectClient& objects, std::string_vie
                                  std::string_view name, const json::object* cached,
                                  const std::function<bool(json::object& status)>& mutate) {
   std::optional<json::object> obj;
-  if (cached) obj = *cached;
+  if (cached)
+    obj = *cached;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!obj) {
       KCX_ASSIGN_OR_RETURN(json::object fresh, objects.Get(kMySQLClusterKind, ns, name));
@@ -73,10 +77,13 @@ Result<bool> UpdateClusterStatus(runtime::ObjectClient& objects, std::string_vie
       status["currentPrimaryIndex"] = 0;
       changed = true;
     }
-    if (!changed) return false;
+    if (!changed)
+      return false;
     auto r = objects.Update(kMySQLClusterKind, *obj, "status");
-    if (r.ok()) return true;
-    if (!client::IsConflict(r.status())) return r.status();
+    if (r.ok())
+      return true;
+    if (!client::IsConflict(r.status()))
+      return r.status();
     obj.reset();  // re-read and redo the change on the newer object
   }
   return Conflict("status of MySQLCluster " + std::string(ns) + "/" + std::string(name) +

@@ -15,17 +15,22 @@ using kcx::api::Quantity;
 
 bool StatefulSetUpdating(const json::object& sts, std::string* why) {
   auto say = [&](std::string s) {
-    if (why) *why = std::move(s);
+    if (why)
+      *why = std::move(s);
     return true;
   };
   static const json::object kEmpty;
   const json::object* md = GetObject(sts, "metadata");
   const json::object* spec = GetObject(sts, "spec");
   const json::object* st = GetObject(sts, "status");
-  if (!md) md = &kEmpty;
-  if (!spec) spec = &kEmpty;
-  if (!st) st = &kEmpty;
-  if (!GetString(*md, "deletionTimestamp").empty()) return say("it is being deleted");
+  if (!md)
+    md = &kEmpty;
+  if (!spec)
+    spec = &kEmpty;
+  if (!st)
+    st = &kEmpty;
+  if (!GetString(*md, "deletionTimestamp").empty())
+    return say("it is being deleted");
   int64_t gen = GetInt(*md, "generation"), observed = GetInt(*st, "observedGeneration");
   if (gen > observed) {
     return say("generation " + std::to_string(gen) + " is not observed yet (observed " +
@@ -57,20 +62,26 @@ std::string StorageRequest(const json::object& claim) {
   const json::object* spec = GetObject(claim, "spec");
   const json::object* res = spec ? GetObject(*spec, "resources") : nullptr;
   const json::object* req = res ? GetObject(*res, "requests") : nullptr;
-  if (!req) return "";
+  if (!req)
+    return "";
   const json::value* s = req->if_contains("storage");
-  if (!s) return "";
-  if (s->is_string()) return std::string(s->get_string());
-  if (s->is_number()) return json::serialize(*s);
+  if (!s)
+    return "";
+  if (s->is_string())
+    return std::string(s->get_string());
+  if (s->is_number())
+    return json::serialize(*s);
   return "";
 }
 
 namespace {
 
 std::optional<Quantity> ParseQ(const std::string& s) {
-  if (s.empty()) return std::nullopt;
+  if (s.empty())
+    return std::nullopt;
   auto q = Quantity::Parse(s);
-  if (!q.ok()) return std::nullopt;
+  if (!q.ok())
+    return std::nullopt;
   return *q;
 }
 
@@ -81,7 +92,8 @@ std::string_view TemplateName(const json::object& t) {
 
 const json::object* FindTemplate(const json::array& a, std::string_view name) {
   for (const auto& v : a) {
-    if (v.is_object() && TemplateName(v.get_object()) == name) return &v.get_object();
+    if (v.is_object() && TemplateName(v.get_object()) == name)
+      return &v.get_object();
   }
   return nullptr;
 }
@@ -101,8 +113,10 @@ json::value SpecField(const json::object& t, std::string_view key, json::value d
 // The parts of a claim template the comparison looks at, with the API server's defaults
 // (accessModes, volumeMode) filled in so a defaulted live template equals the rendered one.
 bool SameTemplate(const json::object& a, const json::object& b) {
-  if (MetaMap(a, "labels") != MetaMap(b, "labels")) return false;
-  if (MetaMap(a, "annotations") != MetaMap(b, "annotations")) return false;
+  if (MetaMap(a, "labels") != MetaMap(b, "labels"))
+    return false;
+  if (MetaMap(a, "annotations") != MetaMap(b, "annotations"))
+    return false;
   if (SpecField(a, "storageClassName", nullptr) != SpecField(b, "storageClassName", nullptr)) {
     return false;
   }
@@ -110,10 +124,13 @@ bool SameTemplate(const json::object& a, const json::object& b) {
     return false;
   }
   json::array rwo{"ReadWriteOnce"};
-  if (SpecField(a, "accessModes", rwo) != SpecField(b, "accessModes", rwo)) return false;
-  if (SpecField(a, "selector", nullptr) != SpecField(b, "selector", nullptr)) return false;
+  if (SpecField(a, "accessModes", rwo) != SpecField(b, "accessModes", rwo))
+    return false;
+  if (SpecField(a, "selector", nullptr) != SpecField(b, "selector", nullptr))
+    return false;
   auto qa = ParseQ(StorageRequest(a)), qb = ParseQ(StorageRequest(b));
-  if (qa.has_value() != qb.has_value()) return false;
+  if (qa.has_value() != qb.has_value())
+    return false;
   return !qa || *qa == *qb;
 }
 
@@ -121,22 +138,28 @@ bool SameTemplate(const json::object& a, const json::object& b) {
 
 VolumePlan PlanVolumes(const json::array& desired, const json::array& live) {
   VolumePlan plan;
-  if (desired.size() != live.size()) plan.templates_differ = true;
+  if (desired.size() != live.size())
+    plan.templates_differ = true;
   for (const auto& dv : desired) {
-    if (!dv.is_object()) continue;
+    if (!dv.is_object())
+      continue;
     const json::object& d = dv.get_object();
     const json::object* l = FindTemplate(live, TemplateName(d));
     if (!l) {
       plan.templates_differ = true;
       continue;
     }
-    if (!SameTemplate(d, *l)) plan.templates_differ = true;
+    if (!SameTemplate(d, *l))
+      plan.templates_differ = true;
     std::string to = StorageRequest(d), from = StorageRequest(*l);
     auto qt = ParseQ(to), qf = ParseQ(from);
-    if (!qt || !qf) continue;
+    if (!qt || !qf)
+      continue;
     StorageChange c{std::string(TemplateName(d)), from, to};
-    if (*qt > *qf) plan.grow.push_back(std::move(c));
-    if (*qt < *qf) plan.shrink.push_back(std::move(c));
+    if (*qt > *qf)
+      plan.grow.push_back(std::move(c));
+    if (*qt < *qf)
+      plan.shrink.push_back(std::move(c));
   }
   return plan;
 }
@@ -146,15 +169,15 @@ PvcDecision DecidePvc(const json::object& pvc, const StorageChange& change,
   std::string name(kcx::api::GetStringPath(pvc, {"metadata", "name"}));
   auto cur = ParseQ(StorageRequest(pvc));
   auto want = ParseQ(change.to);
-  if (cur && want && *cur == *want) return {PvcDecision::kDone, ""};
+  if (cur && want && *cur == *want)
+    return {PvcDecision::kDone, ""};
   if (cur && want && *cur > *want) {
     return {PvcDecision::kLarger, "PVC " + name + " already requests " + StorageRequest(pvc) +
                                       ", more than the template's " + change.to +
                                       " (grown outside the operator, e.g. by pvc-autoresizer); "
                                       "it is left as it is, since a PVC cannot shrink"};
   }
-  std::string cls = std::string(
-      kcx::api::GetStringPath(pvc, {"spec", "storageClassName"}));
+  std::string cls = std::string(kcx::api::GetStringPath(pvc, {"spec", "storageClassName"}));
   if (!storage_class) {
     return {PvcDecision::kNotExpandable,
             cls.empty() ? "PVC " + name + " has no StorageClass, so it cannot be expanded"

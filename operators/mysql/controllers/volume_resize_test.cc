@@ -99,9 +99,11 @@ TEST(PlanVolumesTest, GrowthShrinkAndOtherChanges) {
 }
 
 json::object Pvc(std::string_view storage, std::string_view cls) {
-  json::object p = Obj(R"({"metadata":{"name":"mysql-data-moco-a-0"},"spec":{"resources":{"requests":{}}}})");
+  json::object p =
+      Obj(R"({"metadata":{"name":"mysql-data-moco-a-0"},"spec":{"resources":{"requests":{}}}})");
   p["spec"].as_object()["resources"].as_object()["requests"].as_object()["storage"] = storage;
-  if (!cls.empty()) p["spec"].as_object()["storageClassName"] = cls;
+  if (!cls.empty())
+    p["spec"].as_object()["storageClassName"] = cls;
   return p;
 }
 
