@@ -29,12 +29,14 @@ bool ParseBind(const std::string& s, std::string* host, int* port) {
   auto colon = s.rfind(':');
   if (colon == std::string::npos) return false;
   *host = colon == 0 ? "0.0.0.0" : s.substr(0, colon);
-  try {
-    *port = std::stoi(s.substr(colon + 1));
-  } catch (...) {
+  // Digits only: std::stoi alone would take "80x" as 80 and "-1" as a port.
+  std::string digits = s.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
-  return *port >= 0 && *port <= 65535;
+  *port = std::stoi(digits);
+  return *port <= 65535;
 }
 
 int RunOperator(OperatorFlags& f) {
