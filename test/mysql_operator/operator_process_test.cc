@@ -43,13 +43,17 @@ int FreePort() {
 double Sample(const std::string& text, const std::string& family,
               const std::vector<std::string>& labels) {
   for (std::string_view line : Split(text, '\n')) {
-    if (line.rfind(family + "{", 0) != 0 && line.rfind(family + " ", 0) != 0) continue;
+    if (line.rfind(family + "{", 0) != 0 && line.rfind(family + " ", 0) != 0)
+      continue;
     auto end = line.rfind(' ');
-    if (end == std::string_view::npos) continue;
+    if (end == std::string_view::npos)
+      continue;
     std::string_view set = line.substr(0, end);
     bool all = true;
-    for (const auto& l : labels) all = all && set.find(l) != std::string_view::npos;
-    if (all) return std::stod(std::string(line.substr(end + 1)));
+    for (const auto& l : labels)
+      all = all && set.find(l) != std::string_view::npos;
+    if (all)
+      return std::stod(std::string(line.substr(end + 1)));
   }
   return -1;
 }
@@ -57,23 +61,39 @@ double Sample(const std::string& text, const std::string& family,
 // One `kcx operator` child with its metrics and health ports.
 class OperatorProcess {
  public:
+  // Starts the operator and waits until its health server answers. A port picked by FreePort
+  // may be taken by someone else before the operator binds it: then it exits 1 with "listen
+  // on ..." and is started again on other ports.
   OperatorProcess(const TestApiServer& srv, std::vector<std::string> extra) {
-    metrics_port_ = FreePort();
-    health_port_ = FreePort();
-    std::vector<std::string> argv{KCX_BINARY,
-                                  "operator",
-                                  "--kubeconfig",
-                                  srv.kubeconfig(),
-                                  "--namespace",
-                                  "moco-system",
-                                  "--metrics-bind-address",
-                                  "127.0.0.1:" + std::to_string(metrics_port_),
-                                  "--health-probe-bind-address",
-                                  "127.0.0.1:" + std::to_string(health_port_),
-                                  "--flavor",
-                                  "mariadb"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    p_ = std::make_unique<Process>(argv);
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      metrics_port_ = FreePort();
+      health_port_ = FreePort();
+      std::vector<std::string> argv{KCX_BINARY,
+                                    "operator",
+                                    "--kubeconfig",
+                                    srv.kubeconfig(),
+                                    "--namespace",
+                                    "moco-system",
+                                    "--metrics-bind-address",
+                                    "127.0.0.1:" + std::to_string(metrics_port_),
+                                    "--health-probe-bind-address",
+                                    "127.0.0.1:" + std::to_string(health_port_),
+                                    "--flavor",
+                                    "mariadb"};
+      argv.insert(argv.end(), extra.begin(), extra.end());
+      p_ = std::make_unique<Process>(argv);
+      int exited = -1;
+      Eventually(
+          [&] {
+            if (Probe("/healthz") == 200)
+              return true;
+            exited = p_->Wait(0);
+            return exited != -1;
+          },
+          60s);
+      if (exited == -1 || Log().find("listen on 127.0.0.1:") == std::string::npos)
+        return;
+    }
   }
 
   Process& proc() { return *p_; }
@@ -119,9 +139,9 @@ class OperatorProcessTest : public ::testing::Test {
       auto r = srv_->Call("POST", "/api/v1/namespaces", json::value{{"metadata", {{"name", ns}}}});
       ASSERT_EQ(r.code, 201) << r.body;
     }
-    auto r = srv_->Call("POST", "/api/v1/namespaces/foo/configmaps",
-                        json::value{{"metadata", {{"name", "mycnf"}}},
-                                    {"data", {{"max_connections", "500"}}}});
+    auto r = srv_->Call(
+        "POST", "/api/v1/namespaces/foo/configmaps",
+        json::value{{"metadata", {{"name", "mycnf"}}}, {"data", {{"max_connections", "500"}}}});
     ASSERT_EQ(r.code, 201) << r.body;
   }
 
@@ -134,7 +154,8 @@ class OperatorProcessTest : public ::testing::Test {
   }
   std::string LeaseHolder() {
     auto r = srv_->Call("GET", "/apis/coordination.k8s.io/v1/namespaces/moco-system/leases/moco");
-    if (r.code != 200) return "";
+    if (r.code != 200)
+      return "";
     return std::string(api::GetStringPath(r.json, {"spec", "holderIdentity"}));
   }
   // The doc manifest under another name.
@@ -149,7 +170,8 @@ class OperatorProcessTest : public ::testing::Test {
   bool Poll(F pred, std::vector<OperatorProcess*> ops, std::chrono::milliseconds limit = 60s) {
     return Eventually(
         [&] {
-          for (auto* o : ops) o->Drain();
+          for (auto* o : ops)
+            o->Drain();
           return pred();
         },
         limit);
@@ -226,16 +248,16 @@ TEST_F(OperatorProcessTest, InstallsCrdsBecomesReadyReconcilesAndStopsOnSigterm)
   // gauges (reconciliation and clustering are not stopped).
   ASSERT_TRUE(Poll([&] { return op.Reconciles() >= 1; }, {&op})) << op.Metrics();
   m = op.Metrics();
-  EXPECT_EQ(Sample(m, "moco_cluster_reconciliation_stopped",
-                   {"name=\"default\"", "namespace=\"foo\""}),
+  EXPECT_EQ(
+      Sample(m, "moco_cluster_reconciliation_stopped", {"name=\"default\"", "namespace=\"foo\""}),
+      0)
+      << m;
+  EXPECT_EQ(Sample(m, "moco_cluster_clustering_stopped", {"name=\"default\"", "namespace=\"foo\""}),
             0)
       << m;
-  EXPECT_EQ(
-      Sample(m, "moco_cluster_clustering_stopped", {"name=\"default\"", "namespace=\"foo\""}), 0)
-      << m;
-  EXPECT_GE(Sample(m, "controller_runtime_reconcile_time_seconds_count",
-                   {"controller=\"mysqlcluster\""}),
-            1)
+  EXPECT_GE(
+      Sample(m, "controller_runtime_reconcile_time_seconds_count", {"controller=\"mysqlcluster\""}),
+      1)
       << m;
 
   // Stopping reconciliation (kubectl moco stop reconciliation sets this annotation) flips the
@@ -260,8 +282,8 @@ TEST_F(OperatorProcessTest, InstallsCrdsBecomesReadyReconcilesAndStopsOnSigterm)
 TEST_F(OperatorProcessTest, LeaderElectionHandsOverOnSigterm) {
   std::vector<std::unique_ptr<OperatorProcess>> ops;
   for (int i = 0; i < 2; ++i) {
-    ops.push_back(std::make_unique<OperatorProcess>(*srv_, std::vector<std::string>{
-                                                               "--leader-elect"}));
+    ops.push_back(
+        std::make_unique<OperatorProcess>(*srv_, std::vector<std::string>{"--leader-elect"}));
   }
   std::vector<OperatorProcess*> all{ops[0].get(), ops[1].get()};
   auto suffix = [](OperatorProcess& o) { return "_" + std::to_string(o.pid()); };
@@ -308,7 +330,6 @@ TEST_F(OperatorProcessTest, LeaderElectionHandsOverOnSigterm) {
   EXPECT_GE(Sample(second.Metrics(), "moco_cluster_reconciliation_stopped", {"name=\"second\""}),
             0);
 
-
   // A third replica joins as a standby; SIGTERM to it exits 0 and leaves the Lease alone.
   OperatorProcess third(*srv_, {"--leader-elect"});
   ASSERT_TRUE(Poll([&] { return third.Probe("/healthz") == 200; }, {&second, &third}))
@@ -332,8 +353,8 @@ TEST_F(OperatorProcessTest, ServesAdmissionWebhooksFromCertDir) {
   }
   const int port = FreePort();
   ASSERT_GT(port, 0);
-  OperatorProcess op(*srv_, {"--webhook-port", std::to_string(port), "--webhook-cert-dir",
-                             certs.path()});
+  OperatorProcess op(*srv_,
+                     {"--webhook-port", std::to_string(port), "--webhook-cert-dir", certs.path()});
   ASSERT_TRUE(Poll([&] { return op.Probe("/readyz") == 200; }, {&op})) << op.Log();
 
   std::string base = "https://127.0.0.1:" + std::to_string(port);
@@ -342,8 +363,8 @@ TEST_F(OperatorProcessTest, ServesAdmissionWebhooksFromCertDir) {
     return "- name: " + std::string(name) +
            "\n  admissionReviewVersions: [v1]\n  sideEffects: None\n"
            "  failurePolicy: Fail\n  clientConfig:\n    url: " +
-           base + std::string(path) + "\n    caBundle: " + ca + "\n  rules:\n  - operations: " +
-           ops +
+           base + std::string(path) + "\n    caBundle: " + ca +
+           "\n  rules:\n  - operations: " + ops +
            "\n    apiGroups: [moco.cybozu.com]\n    apiVersions: [v1beta2]\n"
            "    resources: [mysqlclusters]\n";
   };
