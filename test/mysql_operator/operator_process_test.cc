@@ -68,18 +68,12 @@ class OperatorProcess {
     for (int attempt = 0; attempt < 3; ++attempt) {
       metrics_port_ = FreePort();
       health_port_ = FreePort();
-      std::vector<std::string> argv{KCX_BINARY,
-                                    "operator",
-                                    "--kubeconfig",
-                                    srv.kubeconfig(),
-                                    "--namespace",
-                                    "moco-system",
-                                    "--metrics-bind-address",
-                                    "127.0.0.1:" + std::to_string(metrics_port_),
-                                    "--health-probe-bind-address",
-                                    "127.0.0.1:" + std::to_string(health_port_),
-                                    "--flavor",
-                                    "mariadb"};
+      std::vector<std::string> argv{
+          KCX_BINARY, "operator", "--kubeconfig", srv.kubeconfig(), "--namespace", "moco-system",
+          "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port_),
+          // localhost is 127.0.0.1, the metrics' address.
+          "--health-probe-bind-address", "localhost:" + std::to_string(health_port_), "--flavor",
+          "mariadb"};
       argv.insert(argv.end(), extra.begin(), extra.end());
       p_ = std::make_unique<Process>(argv);
       int exited = -1;
@@ -200,6 +194,8 @@ TEST(OperatorProcessFlags, HelpListsFlagsAndUsageErrorsExitTwo) {
       {{"--metrics-bind-address", "nonsense"},
        "kcx operator: --metrics-bind-address must be host:port, :port or 0\n"},
       {{"--metrics-bind-address", "127.0.0.1:80x"},
+       "kcx operator: --metrics-bind-address must be host:port, :port or 0\n"},
+      {{"--metrics-bind-address", "metrics.example:8080"},
        "kcx operator: --metrics-bind-address must be host:port, :port or 0\n"},
       {{"--health-probe-bind-address", "127.0.0.1:70000"},
        "kcx operator: --health-probe-bind-address must be host:port, :port or 0\n"},
