@@ -11,6 +11,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("kcx ") + KCX_VERSION);
   kcx::tools::RegisterCommands(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version succeed; a usage error (unknown flag, bad value) exits 2 as Go's
+    // flag package does for `kcx operator` and the others, not with CLI11's own codes
+    // (105, 109, ...), which scripts and tests cannot tell from a failure of the command.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return kcx::tools::ExitCode();
 }

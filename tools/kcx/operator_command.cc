@@ -1,5 +1,7 @@
 // `kcx operator`: the MySQL operator (MOCO's moco-controller, kcx edition).
 
+#include <arpa/inet.h>
+
 #include <iostream>
 
 #include "client/config.h"
@@ -21,6 +23,8 @@ struct OperatorFlags {
 };
 
 // "host:port" or ":port" (all addresses) → (host, port); "0" or "-1" turn the server off.
+// The host is an IP address ("[::1]" for IPv6) or localhost: the servers bind addresses, not
+// names, and a bad one must fail here (exit 2), not after the CRDs are installed.
 bool ParseBind(const std::string& s, std::string* host, int* port) {
   if (s == "0" || s == "-1") {
     *port = -1;
@@ -29,13 +33,24 @@ bool ParseBind(const std::string& s, std::string* host, int* port) {
   auto colon = s.rfind(':');
   if (colon == std::string::npos)
     return false;
-  *host = colon == 0 ? "0.0.0.0" : s.substr(0, colon);
-  try {
-    *port = std::stoi(s.substr(colon + 1));
-  } catch (...) {
+  std::string h = colon == 0 ? "0.0.0.0" : s.substr(0, colon);
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']')
+    h = h.substr(1, h.size() - 2);
+  if (h == "localhost")
+    h = "127.0.0.1";
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(AF_INET, h.c_str(), buf) != 1 && inet_pton(AF_INET6, h.c_str(), buf) != 1) {
     return false;
   }
-  return *port >= 0 && *port <= 65535;
+  *host = h;
+  // Digits only: std::stoi alone would take "80x" as 80 and "-1" as a port.
+  std::string digits = s.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  *port = std::stoi(digits);
+  return *port <= 65535;
 }
 
 int RunOperator(OperatorFlags& f) {
