@@ -304,8 +304,8 @@ TEST_F(OperatorProcessTest, LeaderElectionHandsOverOnSigterm) {
   ASSERT_TRUE(Poll([&] { return first.Reconciles() >= 1; }, all)) << first.Metrics();
   EXPECT_TRUE(holds(first)) << LeaseHolder();
   EXPECT_LE(second.Reconciles(), 0) << second.Metrics();
-  // (Its /readyz is 500 today — see docs/mysql-operator.md, "Probes" — which is not asserted:
-  // controller-runtime reports a standby ready.)
+  // The standby is ready too (it serves webhooks behind the Service), as controller-runtime's.
+  EXPECT_EQ(second.Probe("/readyz"), 200) << second.Log();
 
   // SIGTERM to the leader: it exits 0 promptly and releases the Lease; the other takes over.
   auto t0 = std::chrono::steady_clock::now();
