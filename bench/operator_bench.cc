@@ -31,6 +31,7 @@
 #include "client/config.h"
 #include "client/rest_client.h"
 #include "operators/mysql/cmd/operator.h"
+#include "operators/mysql/controllers/kinds.h"
 
 #ifndef KCX_BIN
 #define KCX_BIN "kcx"
@@ -179,7 +180,8 @@ int main(int argc, char** argv) {
   app.add_option("--storage", storage, "kcx apiserver storage (memory or sqlite)");
   app.add_option("--server-threads", server_threads, "kcx apiserver --threads");
   app.add_option("--qps", qps,
-                 "the operator's client rate limit (default: as `kcx operator` sets it; 0: off)");
+                 "the operator's client rate limit (default: as `kcx operator` sets it; 0: off; "
+                 "the operator raises lower values to its minimum)");
   app.add_option("--timeout", limit_s, "give up waiting after this many seconds");
   CLI11_PARSE(app, argc, argv);
   if (clusters < 1 || namespaces < 1 || writers < 1) Die("bad flags");
@@ -341,6 +343,37 @@ int main(int argc, char** argv) {
   std::string create_methods = Delta(by_method_ready, RestRequestsByMethod(op));
   long rss_settled_raw = kcx::bench::RssKiB(getpid());
   long rss_settled = TrimmedRss();
+  // What the informer caches hold (objects, their JSON, their heap incl. indexes' share).
+  std::string caches;
+  size_t cache_json = 0, cache_heap = 0, managed_fields = 0;
+  {
+    namespace mc = kcx::mysql::controllers;
+    for (const auto* k : {&mc::kMySQLClusterKind, &mc::kStatefulSetKind, &mc::kServiceKind,
+                          &mc::kSecretKind, &mc::kConfigMapKind, &mc::kServiceAccountKind,
+                          &mc::kPdbKind, &mc::kPodKind}) {
+      size_t n = 0, jb = 0, hb = 0;
+      op.controller().InformerFor(*k)->GetIndexer().ForEach(
+          [&](const kcx::runtime::ObjectPtr& o) {
+            ++n;
+            jb += o->json().size();
+            hb += o->HeapBytes();
+            json::value v = o->Value();
+            if (const json::value* mf = v.is_object() ? v.as_object().if_contains("metadata")
+                                                      : nullptr;
+                mf && mf->is_object()) {
+              if (const json::value* f = mf->as_object().if_contains("managedFields")) {
+                managed_fields += json::serialize(*f).size();
+              }
+            }
+          });
+      cache_json += jb;
+      cache_heap += hb;
+      char buf[160];
+      std::snprintf(buf, sizeof(buf), "%s%s %zu × %.1f KiB", caches.empty() ? "" : ", ",
+                    k->kind.c_str(), n, n ? jb / 1024.0 / n : 0.0);
+      caches += buf;
+    }
+  }
 
   // Exact check with the label selector, and one cluster's objects by kind.
   const int64_t controller_secrets =
@@ -425,6 +458,10 @@ int main(int argc, char** argv) {
               clusters, mib(rss_settled), mib(rss_settled_raw));
   std::printf("| Operator RSS growth per cluster (settled - ready) | %.1f KiB |\n",
               static_cast<double>(rss_settled - rss_ready) / clusters);
+  std::printf("| Informer caches: JSON / object heap | %.1f MiB / %.1f MiB (%s); "
+              "metadata.managedFields is %.1f MiB of the JSON |\n",
+              cache_json / 1048576.0, cache_heap / 1048576.0, caches.c_str(),
+              managed_fields / 1048576.0);
   std::printf("| Operator RSS after the resync | %.1f MiB |\n", mib(rss_resynced));
   std::printf("load average at the end: %s\n", kcx::bench::LoadAvg().c_str());
   bool ok = have == expected && labelled == expected && one_total == 11 && resync_writes == 0;
