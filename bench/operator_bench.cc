@@ -77,10 +77,13 @@ int64_t Count(kcx::client::RestClient& c, const std::string& path,
   for (;;) {
     kcx::client::RestRequest r{.verb = "GET", .path = path};
     r.query.emplace_back("limit", selector.empty() && cont.empty() ? "1" : "500");
-    if (!selector.empty()) r.query.emplace_back("labelSelector", selector);
-    if (!cont.empty()) r.query.emplace_back("continue", cont);
+    if (!selector.empty())
+      r.query.emplace_back("labelSelector", selector);
+    if (!cont.empty())
+      r.query.emplace_back("continue", cont);
     auto resp = c.Do(r);
-    if (!resp.ok()) Die("list " + path + ": " + resp.status().ToString());
+    if (!resp.ok())
+      Die("list " + path + ": " + resp.status().ToString());
     json::value v = json::parse(resp->body);
     const json::object& o = v.as_object();
     n += static_cast<int64_t>(o.at("items").as_array().size());
@@ -89,7 +92,8 @@ int64_t Count(kcx::client::RestClient& c, const std::string& path,
       return n + rem->to_number<int64_t>();
     }
     const json::value* next = md.if_contains("continue");
-    if (!next || !next->is_string() || next->as_string().empty()) return n;
+    if (!next || !next->is_string() || next->as_string().empty())
+      return n;
     cont = std::string(next->as_string());
   }
 }
@@ -114,7 +118,8 @@ std::map<std::string, double> RestRequestsByMethod(kcx::mysql::Operator& op) {
   std::map<std::string, double> out;
   auto label = [](const std::string& line, const std::string& key) {
     size_t m = line.find(key + "=\"");
-    if (m == std::string::npos) return std::string("?");
+    if (m == std::string::npos)
+      return std::string("?");
     m += key.size() + 2;
     return line.substr(m, line.find('"', m) - m);
   };
@@ -135,7 +140,8 @@ std::string Delta(const std::map<std::string, double>& before,
   for (const auto& [k, n] : after) {
     auto it = before.find(k);
     double d = n - (it == before.end() ? 0 : it->second);
-    if (d > 0) out += (out.empty() ? "" : ", ") + k + ": " + std::to_string(static_cast<long long>(d));
+    if (d > 0)
+      out += (out.empty() ? "" : ", ") + k + ": " + std::to_string(static_cast<long long>(d));
   }
   return out;
 }
@@ -154,11 +160,10 @@ json::object Cluster(const std::string& ns, const std::string& name) {
            {{"containers", json::array{json::object{{"name", "mysqld"},
                                                     {"image", "quay.io/cybozu/mysql:8.0.28"}}}}}}}},
         {"volumeClaimTemplates",
-         json::array{json::object{
-             {"metadata", {{"name", "mysql-data"}}},
-             {"spec",
-              {{"accessModes", json::array{"ReadWriteOnce"}},
-               {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}}}}}};
+         json::array{json::object{{"metadata", {{"name", "mysql-data"}}},
+                                  {"spec",
+                                   {{"accessModes", json::array{"ReadWriteOnce"}},
+                                    {"resources", {{"requests", {{"storage", "1Gi"}}}}}}}}}}}}};
 }
 
 long TrimmedRss() {
@@ -184,44 +189,50 @@ int main(int argc, char** argv) {
                  "the operator raises lower values to its minimum)");
   app.add_option("--timeout", limit_s, "give up waiting after this many seconds");
   CLI11_PARSE(app, argc, argv);
-  if (clusters < 1 || namespaces < 1 || writers < 1) Die("bad flags");
+  if (clusters < 1 || namespaces < 1 || writers < 1)
+    Die("bad flags");
 
-  std::printf("operator_bench: %d MySQLClusters (3 replicas) in %d namespace(s), %d writers, "
-              "kcx apiserver --storage %s --threads %d; load average %s\n",
-              clusters, namespaces, writers, storage.c_str(), server_threads,
-              kcx::bench::LoadAvg().c_str());
+  std::printf(
+      "operator_bench: %d MySQLClusters (3 replicas) in %d namespace(s), %d writers, "
+      "kcx apiserver --storage %s --threads %d; load average %s\n",
+      clusters, namespaces, writers, storage.c_str(), server_threads,
+      kcx::bench::LoadAvg().c_str());
 
   ServerProcess::Options so;
   so.kcx = KCX_BIN;
   so.storage = storage;
   so.threads = server_threads;
   ServerProcess srv(so);
-  if (auto st = srv.Start(); !st.ok()) Die("server: " + st.ToString());
+  if (auto st = srv.Start(); !st.ok())
+    Die("server: " + st.ToString());
 
   kcx::client::KubeconfigOptions ko;
   ko.explicit_path = srv.kubeconfig();
   auto cfg = kcx::client::LoadKubeconfig(ko);
-  if (!cfg.ok()) Die("kubeconfig: " + cfg.status().ToString());
+  if (!cfg.ok())
+    Die("kubeconfig: " + cfg.status().ToString());
   kcx::client::RestConfig bench_cfg = *cfg;
   bench_cfg.qps = 0;  // the bench's own client is not rate limited
   auto client_or = kcx::client::RestClient::Create(bench_cfg);
-  if (!client_or.ok()) Die("client: " + client_or.status().ToString());
+  if (!client_or.ok())
+    Die("client: " + client_or.status().ToString());
   kcx::client::RestClient& client = **client_or;
 
   auto post = [&](const std::string& path, const json::value& body) {
     auto r = client.Do({.verb = "POST", .path = path, .body = json::serialize(body)});
-    if (!r.ok()) Die("POST " + path + ": " + r.status().ToString());
+    if (!r.ok())
+      Die("POST " + path + ": " + r.status().ToString());
   };
   std::vector<std::string> nss;
-  for (int i = 0; i < namespaces; ++i) nss.push_back("bench-" + std::to_string(i));
+  for (int i = 0; i < namespaces; ++i)
+    nss.push_back("bench-" + std::to_string(i));
   for (const std::string& ns : std::vector<std::string>{"moco-system"}) {
     post("/api/v1/namespaces", json::object{{"metadata", {{"name", ns}}}});
   }
   for (const std::string& ns : nss) {
     post("/api/v1/namespaces", json::object{{"metadata", {{"name", ns}}}});
     post("/api/v1/namespaces/" + ns + "/configmaps",
-         json::object{{"metadata", {{"name", "mycnf"}}},
-                      {"data", {{"max_connections", "500"}}}});
+         json::object{{"metadata", {{"name", "mycnf"}}}, {"data", {{"max_connections", "500"}}}});
   }
 
   // Objects present before any cluster (a namespace's default ServiceAccount, its root CA
@@ -233,7 +244,8 @@ int main(int argc, char** argv) {
   };
   auto count_all = [&] {
     int64_t n = 0;
-    for (const Kind& k : kKinds) n += Count(client, all_namespaces(k));
+    for (const Kind& k : kKinds)
+      n += Count(client, all_namespaces(k));
     return n;
   };
   const int64_t baseline = count_all();
@@ -247,22 +259,27 @@ int main(int argc, char** argv) {
   oc.install_crds = true;
   oc.clustering = false;
   kcx::client::RestConfig op_cfg = *cfg;
-  if (qps >= 0) op_cfg.qps = qps;
-  if (qps > 0) op_cfg.burst = static_cast<int>(qps * 2);
+  if (qps >= 0)
+    op_cfg.qps = qps;
+  if (qps > 0)
+    op_cfg.burst = static_cast<int>(qps * 2);
   auto op_or = kcx::mysql::Operator::Create(op_cfg, oc);
-  if (!op_or.ok()) Die("operator: " + op_or.status().ToString());
+  if (!op_or.ok())
+    Die("operator: " + op_or.status().ToString());
   kcx::mysql::Operator& op = **op_or;
-  std::printf("operator client: qps %s, burst %d\n",
-              op.client().config().qps > 0 ? std::to_string(op.client().config().qps).c_str()
-                                            : "off",
-              op.client().config().burst);
+  std::printf(
+      "operator client: qps %s, burst %d\n",
+      op.client().config().qps > 0 ? std::to_string(op.client().config().qps).c_str() : "off",
+      op.client().config().burst);
   std::thread run([&] {
     kcx::Status s = op.Run();
-    if (!s.ok()) std::fprintf(stderr, "operator: %s\n", s.ToString().c_str());
+    if (!s.ok())
+      std::fprintf(stderr, "operator: %s\n", s.ToString().c_str());
   });
   auto ready_deadline = Clock::now() + std::chrono::seconds(60);
   while (!op.manager().Ready()) {
-    if (Clock::now() > ready_deadline) Die("the operator is not ready after 60 s");
+    if (Clock::now() > ready_deadline)
+      Die("the operator is not ready after 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   long rss_ready = TrimmedRss();
@@ -284,14 +301,17 @@ int main(int argc, char** argv) {
                             .path = path,
                             .body = json::serialize(Cluster(ns, "c" + std::to_string(i)))});
         if (!r.ok()) {
-          if (failed++ == 0) std::fprintf(stderr, "create: %s\n", r.status().ToString().c_str());
+          if (failed++ == 0)
+            std::fprintf(stderr, "create: %s\n", r.status().ToString().c_str());
         }
       }
     });
   }
-  for (auto& t : ws) t.join();
+  for (auto& t : ws)
+    t.join();
   double created_s = Secs(Clock::now() - t0);
-  if (failed > 0) Die(std::to_string(failed.load()) + " creates failed");
+  if (failed > 0)
+    Die(std::to_string(failed.load()) + " creates failed");
   std::printf("created %d MySQLClusters in %.2f s\n", clusters, created_s);
 
   // Poll the counts until every owned object exists.
@@ -314,7 +334,8 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       last_print = el;
     }
-    if (Clock::now() > deadline) Die("timed out with " + std::to_string(have) + " objects");
+    if (Clock::now() > deadline)
+      Die("timed out with " + std::to_string(have) + " objects");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   std::printf("every owned object exists after %.2f s (%lld objects)\n", all_s,
@@ -331,7 +352,8 @@ int main(int argc, char** argv) {
     } else if (Clock::now() - quiet_since >= std::chrono::seconds(2)) {
       break;
     }
-    if (Clock::now() > deadline) Die("the operator did not settle");
+    if (Clock::now() > deadline)
+      Die("the operator did not settle");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   double settled_s = Secs(quiet_since - t0);
@@ -348,24 +370,22 @@ int main(int argc, char** argv) {
   size_t cache_json = 0, cache_heap = 0, managed_fields = 0;
   {
     namespace mc = kcx::mysql::controllers;
-    for (const auto* k : {&mc::kMySQLClusterKind, &mc::kStatefulSetKind, &mc::kServiceKind,
-                          &mc::kSecretKind, &mc::kConfigMapKind, &mc::kServiceAccountKind,
-                          &mc::kPdbKind, &mc::kPodKind}) {
+    for (const auto* k :
+         {&mc::kMySQLClusterKind, &mc::kStatefulSetKind, &mc::kServiceKind, &mc::kSecretKind,
+          &mc::kConfigMapKind, &mc::kServiceAccountKind, &mc::kPdbKind, &mc::kPodKind}) {
       size_t n = 0, jb = 0, hb = 0;
-      op.controller().InformerFor(*k)->GetIndexer().ForEach(
-          [&](const kcx::runtime::ObjectPtr& o) {
-            ++n;
-            jb += o->json().size();
-            hb += o->HeapBytes();
-            json::value v = o->Value();
-            if (const json::value* mf = v.is_object() ? v.as_object().if_contains("metadata")
-                                                      : nullptr;
-                mf && mf->is_object()) {
-              if (const json::value* f = mf->as_object().if_contains("managedFields")) {
-                managed_fields += json::serialize(*f).size();
-              }
-            }
-          });
+      op.controller().InformerFor(*k)->GetIndexer().ForEach([&](const kcx::runtime::ObjectPtr& o) {
+        ++n;
+        jb += o->json().size();
+        hb += o->HeapBytes();
+        json::value v = o->Value();
+        if (const json::value* mf = v.is_object() ? v.as_object().if_contains("metadata") : nullptr;
+            mf && mf->is_object()) {
+          if (const json::value* f = mf->as_object().if_contains("managedFields")) {
+            managed_fields += json::serialize(*f).size();
+          }
+        }
+      });
       cache_json += jb;
       cache_heap += hb;
       char buf[160];
@@ -383,7 +403,8 @@ int main(int argc, char** argv) {
   by_kind["Secret (controller, moco-system)"] = controller_secrets;
   for (const Kind& k : kKinds) {
     int64_t n = Count(client, all_namespaces(k), kOwnedSelector);
-    if (std::string(k.name) == "Secret") n -= controller_secrets;
+    if (std::string(k.name) == "Secret")
+      n -= controller_secrets;
     by_kind[k.name] = n;
     labelled += n;
   }
@@ -405,7 +426,8 @@ int main(int argc, char** argv) {
   }
   while (op.controller().reconciles() < rec0 + static_cast<uint64_t>(clusters) ||
          op.controller().queue().Len() > 0) {
-    if (Clock::now() > r0 + std::chrono::seconds(300)) Die("the resync did not finish");
+    if (Clock::now() > r0 + std::chrono::seconds(300))
+      Die("the resync did not finish");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   double resync_s = Secs(Clock::now() - r0);
@@ -423,12 +445,14 @@ int main(int argc, char** argv) {
   std::printf("\n| Measure | Result |\n|---|---|\n");
   std::printf("| %d MySQLClusters created (%d writer threads) | %.2f s |\n", clusters, writers,
               created_s);
-  std::printf("| Every owned object of every cluster exists (from the first create) | %.2f s "
-              "(%lld objects, %d per cluster) |\n",
-              all_s, static_cast<long long>(have), 11);
-  std::printf("| Operator settled (queue empty, no write for 2 s) | %.2f s after the first create "
-              "|\n",
-              settled_s);
+  std::printf(
+      "| Every owned object of every cluster exists (from the first create) | %.2f s "
+      "(%lld objects, %d per cluster) |\n",
+      all_s, static_cast<long long>(have), 11);
+  std::printf(
+      "| Operator settled (queue empty, no write for 2 s) | %.2f s after the first create "
+      "|\n",
+      settled_s);
   std::printf("| Owned objects by label selector | %lld (", static_cast<long long>(labelled));
   bool first = true;
   for (const auto& [k, n] : by_kind) {
@@ -436,36 +460,41 @@ int main(int argc, char** argv) {
     first = false;
   }
   std::printf("); cluster c0 alone: %lld |\n", static_cast<long long>(one_total));
-  std::printf("| Operator writes / reconciles / API requests to settle | %llu / %llu / %.0f "
-              "(%.1f requests per cluster) |\n",
-              static_cast<unsigned long long>(writes_create),
-              static_cast<unsigned long long>(reconciles_create), requests_create,
-              requests_create / clusters);
+  std::printf(
+      "| Operator writes / reconciles / API requests to settle | %llu / %llu / %.0f "
+      "(%.1f requests per cluster) |\n",
+      static_cast<unsigned long long>(writes_create),
+      static_cast<unsigned long long>(reconciles_create), requests_create,
+      requests_create / clusters);
   std::printf("| API requests to settle by method and code | %s |\n", create_methods.c_str());
-  std::printf("| CPU to settle: bench process (operator + creates + polls) / kcx apiserver | "
-              "%.1f s / %.1f s |\n",
-              cpu_settled - cpu_ready, srv_cpu_settled - srv_cpu_ready);
+  std::printf(
+      "| CPU to settle: bench process (operator + creates + polls) / kcx apiserver | "
+      "%.1f s / %.1f s |\n",
+      cpu_settled - cpu_ready, srv_cpu_settled - srv_cpu_ready);
   std::printf("| Resync of %d settled clusters: writes | %llu |\n", clusters,
               static_cast<unsigned long long>(resync_writes));
   std::printf("| Resync: reconciles / API requests / time | %llu / %.0f (%s) / %.2f s |\n",
               static_cast<unsigned long long>(resync_reconciles), resync_requests,
               resync_methods.c_str(), resync_s);
-  std::printf("| Operator RSS: before Create / ready (CRDs, informers synced, empty) | %.1f MiB / "
-              "%.1f MiB |\n",
-              mib(rss_before), mib(rss_ready));
-  std::printf("| Operator RSS settled with %d clusters (after malloc_trim; untrimmed) | %.1f MiB "
-              "(%.1f MiB) |\n",
-              clusters, mib(rss_settled), mib(rss_settled_raw));
+  std::printf(
+      "| Operator RSS: before Create / ready (CRDs, informers synced, empty) | %.1f MiB / "
+      "%.1f MiB |\n",
+      mib(rss_before), mib(rss_ready));
+  std::printf(
+      "| Operator RSS settled with %d clusters (after malloc_trim; untrimmed) | %.1f MiB "
+      "(%.1f MiB) |\n",
+      clusters, mib(rss_settled), mib(rss_settled_raw));
   std::printf("| Operator RSS growth per cluster (settled - ready) | %.1f KiB |\n",
               static_cast<double>(rss_settled - rss_ready) / clusters);
-  std::printf("| Informer caches: JSON / object heap | %.1f MiB / %.1f MiB (%s); "
-              "metadata.managedFields is %.1f MiB of the JSON |\n",
-              cache_json / 1048576.0, cache_heap / 1048576.0, caches.c_str(),
-              managed_fields / 1048576.0);
+  std::printf(
+      "| Informer caches: JSON / object heap | %.1f MiB / %.1f MiB (%s); "
+      "metadata.managedFields is %.1f MiB of the JSON |\n",
+      cache_json / 1048576.0, cache_heap / 1048576.0, caches.c_str(), managed_fields / 1048576.0);
   std::printf("| Operator RSS after the resync | %.1f MiB |\n", mib(rss_resynced));
   std::printf("load average at the end: %s\n", kcx::bench::LoadAvg().c_str());
   bool ok = have == expected && labelled == expected && one_total == 11 && resync_writes == 0;
-  if (!ok) std::printf("CHECK FAILED (expected %lld objects, 11 for c0, 0 resync writes)\n",
-                       static_cast<long long>(expected));
+  if (!ok)
+    std::printf("CHECK FAILED (expected %lld objects, 11 for c0, 0 resync writes)\n",
+                static_cast<long long>(expected));
   return ok ? 0 : 2;
 }

@@ -189,11 +189,13 @@ Status MySQLClusterReconciler::EnsureFinalizer(api::MySQLCluster& c) {
   other_writes_.fetch_add(1);
   auto r = objects_.Patch(kMySQLClusterKind, c.ns, c.name, "application/json-patch+json",
                           FinalizersPatch(c, after));
-  if (!r.ok()) return r.status();
+  if (!r.ok())
+    return r.status();
   // Continue with the server's answer: the cached object has the old resourceVersion, and a
   // status update from it would cost a 409, a GET and a second PUT.
   auto patched = api::ParseMySQLCluster(json::value(std::move(*r)));
-  if (patched.ok()) c = std::move(*patched);
+  if (patched.ok())
+    c = std::move(*patched);
   return Status::Ok();
 }
 
