@@ -186,7 +186,7 @@ Result<runtime::ReconcileResult> MySQLClusterReconciler::Reconcile(const runtime
   return rr;
 }
 
-Status MySQLClusterReconciler::EnsureFinalizer(const api::MySQLCluster& c) {
+Status MySQLClusterReconciler::EnsureFinalizer(api::MySQLCluster& c) {
   // The mutating webhook adds it; this covers clusters created while the webhook was not
   // installed, so deletion still cleans up the controller Secret.
   if (HasFinalizer(c))
@@ -196,7 +196,14 @@ Status MySQLClusterReconciler::EnsureFinalizer(const api::MySQLCluster& c) {
   other_writes_.fetch_add(1);
   auto r = objects_.Patch(kMySQLClusterKind, c.ns, c.name, "application/json-patch+json",
                           FinalizersPatch(c, after));
-  return r.ok() ? Status::Ok() : r.status();
+  if (!r.ok())
+    return r.status();
+  // Continue with the server's answer: the cached object has the old resourceVersion, and a
+  // status update from it would cost a 409, a GET and a second PUT.
+  auto patched = api::ParseMySQLCluster(json::value(std::move(*r)));
+  if (patched.ok())
+    c = std::move(*patched);
+  return Status::Ok();
 }
 
 Result<runtime::ReconcileResult> MySQLClusterReconciler::Finalize(const api::MySQLCluster& c) {

@@ -75,7 +75,9 @@ class MySQLClusterReconciler {
  private:
   struct Outcome;
   Result<runtime::ReconcileResult> Finalize(const api::MySQLCluster& c);
-  Status EnsureFinalizer(const api::MySQLCluster& c);
+  // Adds the finalizer if missing; `c` becomes the patched object, so the status update that
+  // follows writes on top of it instead of failing on the old resourceVersion.
+  Status EnsureFinalizer(api::MySQLCluster& c);
   Status ReconcileObjects(const api::MySQLCluster& c, Outcome& out);
   Result<Passwords> ReconcileSecrets(const api::MySQLCluster& c);
   Result<std::string> ReconcileMyCnf(const api::MySQLCluster& c);
