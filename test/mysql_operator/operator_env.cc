@@ -35,6 +35,9 @@ void OperatorEnv::StartOperator() {
   cfg.handle_signals = false;
   cfg.install_crds = true;
   cfg.clustering = opts_.clustering;
+  cfg.clustering_options.port = opts_.clustering_port;
+  cfg.clustering_options.manager.check_interval = opts_.check_interval;
+  cfg.clustering_options.fast_detection = opts_.fast_detection;
   cfg.reconciler.resize_requeue = opts_.resize_requeue;
   cfg.reconciler.flavor = mysql::Flavor::kMariaDB;
   auto op = mysql::Operator::Create(*rest, cfg);

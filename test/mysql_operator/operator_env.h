@@ -55,6 +55,11 @@ class OperatorEnv {
  public:
   struct Options {
     bool clustering = false;
+    // The clustering workers (when on): the port of the instances (MariaDB: 3306), the pass
+    // interval, and fast detection (a watch connection per instance).
+    int clustering_port = 3306;
+    std::chrono::milliseconds check_interval{300};
+    bool fast_detection = false;
     std::chrono::milliseconds resize_requeue{200};
   };
   explicit OperatorEnv(Options o);
