@@ -3,7 +3,8 @@
 // instances on their own loopback addresses, port 3306, with the moco-* users and the passwords
 // of the operator's controller Secret. The operator's clustering worker must bootstrap
 // replication, report it in the cluster's status and the Pods' role labels, switch over on the
-// demote annotation without losing a write, and pause while clustering is stopped.
+// demote annotation and when the primary Pod is being deleted without losing a write, and pause
+// while clustering is stopped.
 //
 // One test case on purpose: starting the instances and bootstrapping the cluster is the
 // expensive part, and the later steps build on the earlier ones.
@@ -222,6 +223,37 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   ASSERT_TRUE(env_.Settle());
   EXPECT_EQ(PrimaryIndex(), np);
   EXPECT_EQ(env_.EventMessages("foo", "SwitchOver").size(), 1u);
+
+  // Switchover because the primary Pod is being deleted (a finalizer keeps it around, as the
+  // kubelet would during its grace period), then the Pod comes back as the StatefulSet
+  // controller would re-create it.
+  const int deleted = np;
+  const std::string deleted_path = kNs + "/pods/moco-default-" + std::to_string(deleted);
+  auto pr = env_.srv().Call("PATCH", deleted_path,
+                            R"({"metadata":{"finalizers":["kcx.test/hold"]}})",
+                            "application/merge-patch+json");
+  ASSERT_EQ(pr.code, 200) << pr.body;
+  r = env_.srv().Kubectl(
+      {"-n", "foo", "delete", "pod", "moco-default-" + std::to_string(deleted), "--wait=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        np = PrimaryIndex();
+        return np >= 0 && np != deleted && HealthyWith(np);
+      },
+      60s))
+      << Describe();
+  EXPECT_EQ(Count(np), "60");
+  EXPECT_EQ(env_.EventMessages("foo", "SwitchOver").size(), 2u);
+  pr = env_.srv().Call("PATCH", deleted_path, R"({"metadata":{"finalizers":null}})",
+                       "application/merge-patch+json");
+  ASSERT_EQ(pr.code, 200) << pr.body;
+  ASSERT_TRUE(Eventually([&] { return !env_.Exists(deleted_path); }));
+  env_.CreatePod("foo", "default", deleted);
+  SetPodStatus(deleted, harness_->at(deleted).endpoint().host);
+  ASSERT_TRUE(Eventually([&] { return HealthyWith(np) && RolesAre(np); }, 60s)) << Describe();
+  Insert(np, 60, 70);
+  EXPECT_TRUE(Eventually([&] { return Count(deleted) == "70"; })) << Count(deleted);
 
   // Clustering stopped: the worker goes, ClusteringActive=False; back when the annotation goes.
   r = env_.srv().Kubectl({"-n", "foo", "annotate", "mysqlcluster", "default",

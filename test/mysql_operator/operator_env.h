@@ -91,6 +91,8 @@ class OperatorEnv {
   // Creates Pods and PVCs for `replicas` instances as the StatefulSet controller would.
   void CreatePodsAndPvcs(const std::string& ns, const std::string& cluster, int replicas,
                          const std::string& storage, const std::string& storage_class);
+  // Creates the Pod of instance `index` alone (as the StatefulSet controller re-creates one).
+  void CreatePod(const std::string& ns, const std::string& cluster, int index);
 
  private:
   Options opts_;
