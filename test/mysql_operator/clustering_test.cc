@@ -28,18 +28,23 @@ const std::string kCluster = "/apis/moco.cybozu.com/v1beta2/namespaces/foo/mysql
 std::string Str(const json::value& v, std::initializer_list<const char*> path) {
   const json::value* cur = &v;
   for (const char* k : path) {
-    if (!cur->is_object()) return "";
+    if (!cur->is_object())
+      return "";
     cur = cur->as_object().if_contains(k);
-    if (!cur) return "";
+    if (!cur)
+      return "";
   }
-  if (cur->is_string()) return std::string(cur->as_string());
+  if (cur->is_string())
+    return std::string(cur->as_string());
   return json::serialize(*cur);
 }
 
 std::string Condition(const json::value& cluster, const std::string& type) {
-  if (!cluster.is_object()) return "";
+  if (!cluster.is_object())
+    return "";
   const json::value* st = cluster.as_object().if_contains("status");
-  if (!st || !st->is_object() || !st->as_object().contains("conditions")) return "";
+  if (!st || !st->is_object() || !st->as_object().contains("conditions"))
+    return "";
   for (const auto& c : st->as_object().at("conditions").as_array()) {
     if (c.as_object().at("type").as_string() == type) {
       return std::string(c.as_object().at("status").as_string());
@@ -59,12 +64,13 @@ std::string Manifest() {
   return m;
 }
 
+// MariaDB on 3306 (no admin port), short passes, and fast detection on as in production.
 OperatorEnv::Options EnvOptions() {
   OperatorEnv::Options o;
   o.clustering = true;
   o.clustering_port = 3306;
   o.check_interval = std::chrono::milliseconds(300);
-  o.fast_detection = false;
+  o.fast_detection = true;
   return o;
 }
 
@@ -87,7 +93,8 @@ class ClusteringTest : public ::testing::Test {
   }
   bool RolesAre(int primary) {
     for (int i = 0; i < 3; ++i) {
-      if (Role(i) != (i == primary ? "primary" : "replica")) return false;
+      if (Role(i) != (i == primary ? "primary" : "replica"))
+        return false;
     }
     return true;
   }
@@ -106,12 +113,13 @@ class ClusteringTest : public ::testing::Test {
           {"podIPs", json::array{json::object{{"ip", ip}}}},
           {"hostIP", "127.0.0.1"},
           {"conditions",
-           json::array{json::object{{"type", "Ready"}, {"status", "True"},
-                                    {"lastTransitionTime", now}},
-                       json::object{{"type", "ContainersReady"}, {"status", "True"},
-                                    {"lastTransitionTime", now}}}}};
+           json::array{
+               json::object{{"type", "Ready"}, {"status", "True"}, {"lastTransitionTime", now}},
+               json::object{
+                   {"type", "ContainersReady"}, {"status", "True"}, {"lastTransitionTime", now}}}}};
       auto r = env_.srv().Call("PUT", path + "/status", pod);
-      if (r.code == 200) return;
+      if (r.code == 200)
+        return;
       ASSERT_EQ(r.code, 409) << r.body;
     }
     FAIL() << "could not write the status of Pod " << i;
@@ -120,9 +128,11 @@ class ClusteringTest : public ::testing::Test {
   // The first column of the first row, as moco-admin on instance i ("" on error).
   std::string QueryValue(int i, const std::string& sql) {
     auto c = harness_->at(i).Connect(SystemUser::kAdmin);
-    if (!c.ok()) return "";
+    if (!c.ok())
+      return "";
     auto rs = (*c)->Query(sql);
-    if (!rs.ok() || rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return "";
+    if (!rs.ok() || rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0])
+      return "";
     return *rs->rows[0][0];
   }
   // Inserts rows [from, to) on instance i through one real connection.
@@ -170,10 +180,12 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   harness_ = std::move(*h);
   Status started = harness_->StartAll();
   ASSERT_TRUE(started.ok()) << started.ToString();
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(harness_->at(i).endpoint().port, 3306);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(harness_->at(i).endpoint().port, 3306);
 
   env_.CreatePodsAndPvcs("foo", "default", 3, "1Gi", "");
-  for (int i = 0; i < 3; ++i) SetPodStatus(i, harness_->at(i).endpoint().host);
+  for (int i = 0; i < 3; ++i)
+    SetPodStatus(i, harness_->at(i).endpoint().host);
 
   // Bootstrap: instance 0 is the primary, both others replicate from it.
   ASSERT_TRUE(Eventually([&] { return HealthyWith(0); }, 60s)) << Describe();
@@ -192,13 +204,13 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   }
   Insert(0, 0, 50);
   for (int i : {1, 2}) {
-    EXPECT_TRUE(Eventually([&] { return Count(i) == "50"; })) << "replica " << i << ": "
-                                                                << Count(i);
+    EXPECT_TRUE(Eventually([&] { return Count(i) == "50"; }))
+        << "replica " << i << ": " << Count(i);
   }
 
   // Switchover by the demote annotation on the primary Pod.
-  r = env_.srv().Kubectl({"-n", "foo", "annotate", "pod", "moco-default-0",
-                          "moco.cybozu.com/demote=true"});
+  r = env_.srv().Kubectl(
+      {"-n", "foo", "annotate", "pod", "moco-default-0", "moco.cybozu.com/demote=true"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int np = -1;
   ASSERT_TRUE(Eventually(
@@ -229,9 +241,9 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   // controller would re-create it.
   const int deleted = np;
   const std::string deleted_path = kNs + "/pods/moco-default-" + std::to_string(deleted);
-  auto pr = env_.srv().Call("PATCH", deleted_path,
-                            R"({"metadata":{"finalizers":["kcx.test/hold"]}})",
-                            "application/merge-patch+json");
+  auto pr =
+      env_.srv().Call("PATCH", deleted_path, R"({"metadata":{"finalizers":["kcx.test/hold"]}})",
+                      "application/merge-patch+json");
   ASSERT_EQ(pr.code, 200) << pr.body;
   r = env_.srv().Kubectl(
       {"-n", "foo", "delete", "pod", "moco-default-" + std::to_string(deleted), "--wait=false"});
@@ -262,8 +274,8 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   ASSERT_TRUE(Eventually([&] { return Condition(Cluster(), "ClusteringActive") == "False"; }))
       << Describe();
   EXPECT_TRUE(Eventually([&] { return env_.op().clustering()->workers() == 0; }));
-  r = env_.srv().Kubectl({"-n", "foo", "annotate", "mysqlcluster", "default",
-                          "moco.cybozu.com/clustering-stopped-"});
+  r = env_.srv().Kubectl(
+      {"-n", "foo", "annotate", "mysqlcluster", "default", "moco.cybozu.com/clustering-stopped-"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(Eventually([&] { return HealthyWith(np); }, 60s)) << Describe();
   EXPECT_EQ(env_.op().clustering()->workers(), 1u);
