@@ -259,6 +259,10 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
       << Describe();
   EXPECT_EQ(Count(np), "60");
   EXPECT_EQ(env_.EventMessages("foo", "SwitchOver").size(), 2u);
+  std::string metrics = env_.Metrics();
+  EXPECT_NE(metrics.find(R"(moco_cluster_switchover_total{name="default",namespace="foo"} 2)"),
+            std::string::npos)
+      << metrics;
   pr = env_.srv().Call("PATCH", deleted_path, R"({"metadata":{"finalizers":null}})",
                        "application/merge-patch+json");
   ASSERT_EQ(pr.code, 200) << pr.body;
