@@ -257,14 +257,15 @@ Result<std::unique_ptr<Connection>> MariadbInstance::ConnectRoot() const {
 }
 
 Result<std::unique_ptr<MariadbHarness>> MariadbHarness::Create(
-    int n, uint32_t base, std::map<std::string, std::string> extra) {
+    int n, uint32_t base, std::map<std::string, std::string> extra,
+    std::optional<Passwords> passwords) {
   std::unique_ptr<MariadbHarness> h(new MariadbHarness());
   char tmpl[] = "/tmp/kcxmy.XXXXXX";
   if (!mkdtemp(tmpl))
     return Internal("mkdtemp failed");
   h->dir_ = tmpl;
   h->base_ = base;
-  h->pw_ = Passwords::Random();
+  h->pw_ = passwords ? std::move(*passwords) : Passwords::Random();
   const std::string prefix = LoopbackPrefix();
   for (int i = 0; i < n; ++i) {
     h->instances_.push_back(std::make_unique<MariadbInstance>(

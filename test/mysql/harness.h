@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,9 +66,11 @@ class MariadbInstance {
 
 class MariadbHarness {
  public:
-  // n instances, server ids base..base+n-1, none started.
+  // n instances, server ids base..base+n-1, none started. The moco-* users get `passwords`
+  // (e.g. those of an operator's controller Secret), or random ones when not given.
   static Result<std::unique_ptr<MariadbHarness>> Create(
-      int n, uint32_t server_id_base = 1000, std::map<std::string, std::string> extra = {});
+      int n, uint32_t server_id_base = 1000, std::map<std::string, std::string> extra = {},
+      std::optional<Passwords> passwords = std::nullopt);
   ~MariadbHarness();
 
   Status StartAll();  // in parallel

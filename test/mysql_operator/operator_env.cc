@@ -59,6 +59,9 @@ void OperatorEnv::StartOperator() {
   cfg.handle_signals = false;
   cfg.install_crds = true;
   cfg.clustering = opts_.clustering;
+  cfg.clustering_options.port = opts_.clustering_port;
+  cfg.clustering_options.manager.check_interval = opts_.check_interval;
+  cfg.clustering_options.fast_detection = opts_.fast_detection;
   cfg.reconciler.resize_requeue = opts_.resize_requeue;
   cfg.reconciler.flavor = mysql::Flavor::kMariaDB;
   auto op = mysql::Operator::Create(*rest, cfg);
@@ -165,9 +168,6 @@ void OperatorEnv::SetStatefulSetStatus(const std::string& ns, const std::string&
 void OperatorEnv::CreatePodsAndPvcs(const std::string& ns, const std::string& cluster, int replicas,
                                     const std::string& storage, const std::string& storage_class) {
   std::string sts_name = "moco-" + cluster;
-  json::value sts = Get("/apis/apps/v1/namespaces/" + ns + "/statefulsets/" + sts_name);
-  ASSERT_TRUE(sts.is_object());
-  std::string sts_uid(sts.as_object().at("metadata").as_object().at("uid").as_string());
   json::object labels{{"app.kubernetes.io/name", "mysql"},
                       {"app.kubernetes.io/instance", cluster},
                       {"app.kubernetes.io/created-by", "moco"}};
@@ -181,27 +181,38 @@ void OperatorEnv::CreatePodsAndPvcs(const std::string& ns, const std::string& cl
     auto r = srv_->Call("POST", "/api/v1/namespaces/" + ns + "/persistentvolumeclaims",
                         json::value(pvc));
     ASSERT_EQ(r.code, 201) << r.body;
-    json::object pl = labels;
-    pl["statefulset.kubernetes.io/pod-name"] = pod;
-    json::object p{
-        {"metadata",
-         {{"name", pod},
-          {"labels", pl},
-          {"ownerReferences", json::array{json::object{{"apiVersion", "apps/v1"},
-                                                       {"kind", "StatefulSet"},
-                                                       {"name", sts_name},
-                                                       {"uid", sts_uid},
-                                                       {"controller", true},
-                                                       {"blockOwnerDeletion", true}}}}}},
-        {"spec",
-         {{"containers",
-           json::array{json::object{{"name", "mysqld"}, {"image", "quay.io/cybozu/mysql:8.0.28"}}}},
-          {"volumes", json::array{json::object{
-                          {"name", "mysql-data"},
-                          {"persistentVolumeClaim", {{"claimName", "mysql-data-" + pod}}}}}}}}};
-    r = srv_->Call("POST", "/api/v1/namespaces/" + ns + "/pods", json::value(p));
-    ASSERT_EQ(r.code, 201) << r.body;
+    CreatePod(ns, cluster, i);
   }
+}
+
+void OperatorEnv::CreatePod(const std::string& ns, const std::string& cluster, int index) {
+  std::string sts_name = "moco-" + cluster;
+  json::value sts = Get("/apis/apps/v1/namespaces/" + ns + "/statefulsets/" + sts_name);
+  ASSERT_TRUE(sts.is_object());
+  std::string sts_uid(sts.as_object().at("metadata").as_object().at("uid").as_string());
+  std::string pod = sts_name + "-" + std::to_string(index);
+  json::object pl{{"app.kubernetes.io/name", "mysql"},
+                  {"app.kubernetes.io/instance", cluster},
+                  {"app.kubernetes.io/created-by", "moco"},
+                  {"statefulset.kubernetes.io/pod-name", pod}};
+  json::object p{
+      {"metadata",
+       {{"name", pod},
+        {"labels", pl},
+        {"ownerReferences", json::array{json::object{{"apiVersion", "apps/v1"},
+                                                     {"kind", "StatefulSet"},
+                                                     {"name", sts_name},
+                                                     {"uid", sts_uid},
+                                                     {"controller", true},
+                                                     {"blockOwnerDeletion", true}}}}}},
+      {"spec",
+       {{"containers",
+         json::array{json::object{{"name", "mysqld"}, {"image", "quay.io/cybozu/mysql:8.0.28"}}}},
+        {"volumes", json::array{json::object{
+                        {"name", "mysql-data"},
+                        {"persistentVolumeClaim", {{"claimName", "mysql-data-" + pod}}}}}}}}};
+  auto r = srv_->Call("POST", "/api/v1/namespaces/" + ns + "/pods", json::value(p));
+  ASSERT_EQ(r.code, 201) << r.body;
 }
 
 }  // namespace kcx::testenv

@@ -63,6 +63,11 @@ class OperatorEnv {
  public:
   struct Options {
     bool clustering = false;
+    // The clustering workers (when on): the port of the instances (MariaDB: 3306), the pass
+    // interval, and fast detection (a watch connection per instance).
+    int clustering_port = 3306;
+    std::chrono::milliseconds check_interval{300};
+    bool fast_detection = false;
     std::chrono::milliseconds resize_requeue{200};
   };
   explicit OperatorEnv(Options o);
@@ -94,6 +99,8 @@ class OperatorEnv {
   // Creates Pods and PVCs for `replicas` instances as the StatefulSet controller would.
   void CreatePodsAndPvcs(const std::string& ns, const std::string& cluster, int replicas,
                          const std::string& storage, const std::string& storage_class);
+  // Creates the Pod of instance `index` alone (as the StatefulSet controller re-creates one).
+  void CreatePod(const std::string& ns, const std::string& cluster, int index);
 
  private:
   Options opts_;

@@ -1,5 +1,7 @@
 #include "operators/mysql/controllers/clustering_runner.h"
 
+#include <atomic>
+
 #include "api/json.h"
 #include "client/errors.h"
 #include "common/log.h"
@@ -63,6 +65,8 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
 
   clustering::ClusterManager& manager() { return *manager_; }
   const std::string& admin_password() const { return admin_password_; }
+  // The primary as the manager last knew it (-1: not yet known). Read from reconcile workers.
+  int known_primary() const { return known_primary_.load(); }
 
   Result<clustering::ClusterSpec> Get() override {
     ObjectPtr obj =
@@ -126,6 +130,8 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     bool available = st == S::kHealthy || st == S::kDegraded;
     bool healthy = st == S::kHealthy;
     int errant = int(r.errant.size());
+    if (r.primary >= 0)
+      known_primary_.store(r.primary);
     auto w = UpdateClusterStatus(objects_, ns_, name_, &cv.get_object(), [&](json::object& s) {
       json::value& cvv = s["conditions"];
       if (!cvv.is_array())
@@ -173,6 +179,7 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
     });
     if (!w.ok())
       return w.status();
+    known_primary_.store(new_primary);
     // The demote request on the old primary is fulfilled.
     if (old >= 0 && old != new_primary) {
       std::string patch =
@@ -193,8 +200,15 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
       for (int e : errant)
         el.push_back(e);
       json::value* cur = s.if_contains("errantReplicaList");
-      if (el.empty())
-        return s.erase("errantReplicaList") > 0;
+      if (el.empty()) {
+        bool changed = s.erase("errantReplicaList") > 0;
+        json::value* n = s.if_contains("errantReplicas");
+        if (n && *n != json::value(0)) {
+          s["errantReplicas"] = 0;
+          changed = true;
+        }
+        return changed;
+      }
       if (cur && *cur == json::value(el))
         return false;
       s["errantReplicaList"] = std::move(el);
@@ -258,6 +272,7 @@ class ClusteringRunner::Worker : public clustering::ClusterSource,
   std::unique_ptr<DbOperatorFactory> ops_;
   std::unique_ptr<clustering::WatcherFactory> watchers_;
   std::unique_ptr<clustering::ClusterManager> manager_;
+  std::atomic<int> known_primary_{-1};
 };
 
 ClusteringRunner::ClusteringRunner(client::RestClient* client, runtime::Controller* controller,
@@ -333,8 +348,16 @@ void ClusteringRunner::Sync(const api::MySQLCluster& c) {
     w = it->second.get();
   }
   replaced.reset();
-  // Switchover triggers: the primary Pod being deleted, or annotated for demotion.
-  if (ObjectPtr primary = pods.Get(c.ns, api::PodName(c.name, c.current_primary_index))) {
+  // Switchover triggers: the primary Pod being deleted, or annotated for demotion. Right after
+  // a switchover the caches may still show the old primary in the status and its Pod still
+  // annotated (the annotation is removed by OnPrimaryChanged, the request flag is cleared
+  // before the watch delivers either): that stale picture must not request a second
+  // switchover away from the new primary, so the cached status has to agree with the manager.
+  int known = w->known_primary();
+  bool status_current = known < 0 || known == c.current_primary_index;
+  ObjectPtr primary =
+      status_current ? pods.Get(c.ns, api::PodName(c.name, c.current_primary_index)) : nullptr;
+  if (primary) {
     json::value pv = primary->Value();
     bool demote = pv.is_object() &&
                   kj::GetStringPath(pv.get_object(), {"metadata", "annotations",
