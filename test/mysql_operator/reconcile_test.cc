@@ -188,7 +188,9 @@ TEST_F(ReconcileTest, StoppedReconciliationChangesNothing) {
   ASSERT_TRUE(Eventually([&] {
     return Str(env_.Get(kApps + "/statefulsets/moco-default"), {"spec", "replicas"}) == "3";
   }));
-  EXPECT_EQ(ConditionField(Cluster(), "ReconciliationActive"), "True");
+  // The status is written after the objects.
+  EXPECT_TRUE(
+      Eventually([&] { return ConditionField(Cluster(), "ReconciliationActive") == "True"; }));
 }
 
 }  // namespace

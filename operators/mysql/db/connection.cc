@@ -62,6 +62,11 @@ Status Connection::Fail(std::string_view what) {
 Status Connection::Connect(const ConnectOptions& o) {
   Close();
   last_errno_ = 0;
+  // No address (a Pod without an IP yet) means unreachable. Connector/C would take an empty
+  // host for "localhost", i.e. some other server on this machine.
+  if (o.unix_socket.empty() && o.host.empty()) {
+    return Unavailable("no address to connect to as " + o.user + " (the instance has none yet)");
+  }
   mysql_ = mysql_init(nullptr);
   if (!mysql_)
     return Internal("mysql_init failed");
