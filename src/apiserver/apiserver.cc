@@ -28,7 +28,9 @@ std::string MakeBookmarkJson(const ResourceEntry& e, uint64_t rv);  // read_hand
 
 namespace json = boost::json;
 
-namespace {
+// Named, not anonymous: members of the Impl below use these types (-Wsubobject-linkage
+// in unity builds).
+namespace apiserver_detail {
 
 // Feeds the Sequencer's writes to the durable backend, one mutation per batch; the backend's
 // commit thread groups whatever is queued into one transaction.
@@ -55,7 +57,8 @@ Response CallSync(Handler& h, Request req) {
   return f.get();
 }
 
-}  // namespace
+}  // namespace apiserver_detail
+using namespace apiserver_detail;
 
 struct ApiServer::Impl {
   ApiServerOptions opts;

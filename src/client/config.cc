@@ -15,17 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string Getenv(const KubeconfigOptions& o, const std::string& name) {
-  if (auto it = o.env.find(name); it != o.env.end()) return it->second;
-  if (!o.use_process_env) return "";
+  if (auto it = o.env.find(name); it != o.env.end())
+    return it->second;
+  if (!o.use_process_env)
+    return "";
   const char* v = std::getenv(name.c_str());
   return v ? v : "";
 }
@@ -43,40 +37,48 @@ struct Merged {
 
 std::string Str(const YAML::Node& n, const char* key) {
   const YAML::Node v = n[key];
-  if (!v || !v.IsScalar()) return "";
+  if (!v || !v.IsScalar())
+    return "";
   return v.Scalar();
 }
 
 bool Bool(const YAML::Node& n, const char* key) {
   const YAML::Node v = n[key];
-  if (!v || !v.IsScalar()) return false;
+  if (!v || !v.IsScalar())
+    return false;
   std::string s = v.Scalar();
   return s == "true" || s == "True" || s == "TRUE";
 }
 
 std::string Resolve(const std::string& dir, const std::string& path) {
-  if (path.empty() || fs::path(path).is_absolute() || dir.empty()) return path;
+  if (path.empty() || fs::path(path).is_absolute() || dir.empty())
+    return path;
   return (fs::path(dir) / path).lexically_normal().string();
 }
 
 Status MergeFile(const std::string& path, Merged& m) {
   auto text = ReadWholeFile(path);
-  if (!text) return NotFound("kubeconfig " + path + " cannot be read");
+  if (!text)
+    return NotFound("kubeconfig " + path + " cannot be read");
   YAML::Node root;
   try {
     root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     return BadRequest("kubeconfig " + path + " is not valid YAML: " + e.what());
   }
-  if (!root || root.IsNull()) return Status::Ok();  // an empty file is an empty config
-  if (!root.IsMap()) return BadRequest("kubeconfig " + path + " is not a YAML mapping");
+  if (!root || root.IsNull())
+    return Status::Ok();  // an empty file is an empty config
+  if (!root.IsMap())
+    return BadRequest("kubeconfig " + path + " is not a YAML mapping");
   std::string dir = fs::absolute(fs::path(path)).parent_path().string();
   auto add = [&](const char* list, const char* inner, std::map<std::string, Named>& into) {
     const YAML::Node l = root[list];
-    if (!l || !l.IsSequence()) return;
+    if (!l || !l.IsSequence())
+      return;
     for (const auto& item : l) {
       std::string name = Str(item, "name");
-      if (name.empty() || into.count(name)) continue;  // the first file to define it wins
+      if (name.empty() || into.count(name))
+        continue;  // the first file to define it wins
       into[name] = Named{item[inner] ? item[inner] : YAML::Node(YAML::NodeType::Map), dir};
     }
   };
@@ -84,7 +86,8 @@ Status MergeFile(const std::string& path, Merged& m) {
     add("clusters", "cluster", m.clusters);
     add("users", "user", m.users);
     add("contexts", "context", m.contexts);
-    if (m.current_context.empty()) m.current_context = Str(root, "current-context");
+    if (m.current_context.empty())
+      m.current_context = Str(root, "current-context");
   } catch (const YAML::Exception& e) {
     return BadRequest("kubeconfig " + path + ": " + e.what());
   }
@@ -97,14 +100,17 @@ Result<std::string> PemFrom(const YAML::Node& n, const char* file_key, const cha
   std::string data = Str(n, data_key);
   if (!data.empty()) {
     auto d = Base64Decode(data);
-    if (!d) return BadRequest(std::string(data_key) + " is not valid base64");
+    if (!d)
+      return BadRequest(std::string(data_key) + " is not valid base64");
     return *d;
   }
   std::string file = Str(n, file_key);
-  if (file.empty()) return std::string();
+  if (file.empty())
+    return std::string();
   std::string p = Resolve(dir, file);
   auto t = ReadWholeFile(p);
-  if (!t) return NotFound(std::string(file_key) + " " + p + " cannot be read");
+  if (!t)
+    return NotFound(std::string(file_key) + " " + p + " cannot be read");
   return *t;
 }
 
@@ -120,7 +126,8 @@ Result<RestConfig> Build(const Merged& m, std::string_view context) {
   const YAML::Node& ctx = ci->second.node;
   RestConfig c;
   c.context = ctx_name;
-  if (std::string ns = Str(ctx, "namespace"); !ns.empty()) c.ns = ns;
+  if (std::string ns = Str(ctx, "namespace"); !ns.empty())
+    c.ns = ns;
   std::string cluster_name = Str(ctx, "cluster");
   auto cl = m.clusters.find(cluster_name);
   if (cl == m.clusters.end()) {
@@ -129,7 +136,8 @@ Result<RestConfig> Build(const Merged& m, std::string_view context) {
   }
   const YAML::Node& cluster = cl->second.node;
   c.host = Str(cluster, "server");
-  if (c.host.empty()) return BadRequest("cluster \"" + cluster_name + "\" has no server");
+  if (c.host.empty())
+    return BadRequest("cluster \"" + cluster_name + "\" has no server");
   c.tls.insecure_skip_verify = Bool(cluster, "insecure-skip-tls-verify");
   c.tls.server_name = Str(cluster, "tls-server-name");
   KCX_ASSIGN_OR_RETURN(c.tls.ca_pem, PemFrom(cluster, "certificate-authority",
@@ -145,26 +153,29 @@ Result<RestConfig> Build(const Merged& m, std::string_view context) {
     const std::string& dir = ui->second.dir;
     KCX_ASSIGN_OR_RETURN(c.tls.client_cert_pem,
                          PemFrom(user, "client-certificate", "client-certificate-data", dir));
-    KCX_ASSIGN_OR_RETURN(c.tls.client_key_pem,
-                         PemFrom(user, "client-key", "client-key-data", dir));
+    KCX_ASSIGN_OR_RETURN(c.tls.client_key_pem, PemFrom(user, "client-key", "client-key-data", dir));
     c.bearer_token = Str(user, "token");
-    if (c.bearer_token.empty()) c.bearer_token_file = Resolve(dir, Str(user, "tokenFile"));
+    if (c.bearer_token.empty())
+      c.bearer_token_file = Resolve(dir, Str(user, "tokenFile"));
     if (const YAML::Node ex = user["exec"]; ex && ex.IsMap()) {
       ExecConfig e;
       e.api_version = Str(ex, "apiVersion");
       e.command = Str(ex, "command");
-      if (e.command.find('/') != std::string::npos) e.command = Resolve(dir, e.command);
+      if (e.command.find('/') != std::string::npos)
+        e.command = Resolve(dir, e.command);
       if (const YAML::Node a = ex["args"]; a && a.IsSequence()) {
-        for (const auto& x : a) e.args.push_back(x.Scalar());
+        for (const auto& x : a)
+          e.args.push_back(x.Scalar());
       }
       if (const YAML::Node en = ex["env"]; en && en.IsSequence()) {
-        for (const auto& x : en) e.env.emplace_back(Str(x, "name"), Str(x, "value"));
+        for (const auto& x : en)
+          e.env.emplace_back(Str(x, "name"), Str(x, "value"));
       }
       e.install_hint = Str(ex, "installHint");
       e.provide_cluster_info = Bool(ex, "provideClusterInfo");
       e.interactive_mode = Str(ex, "interactiveMode");
-      if (e.command.empty()) return BadRequest("exec plugin of user \"" + user_name +
-                                               "\" has no command");
+      if (e.command.empty())
+        return BadRequest("exec plugin of user \"" + user_name + "\" has no command");
       if (e.api_version != "client.authentication.k8s.io/v1" &&
           e.api_version != "client.authentication.k8s.io/v1beta1") {
         return BadRequest("exec plugin: invalid apiVersion \"" + e.api_version + "\"");
@@ -190,12 +201,15 @@ Result<RestConfig> LoadKubeconfigFiles(const std::vector<std::string>& files,
   Merged m;
   bool any = false;
   for (const auto& f : files) {
-    if (f.empty()) continue;
-    if (!require_all && !fs::exists(f)) continue;
+    if (f.empty())
+      continue;
+    if (!require_all && !fs::exists(f))
+      continue;
     KCX_RETURN_IF_ERROR(MergeFile(f, m));
     any = true;
   }
-  if (!any) return NotFound("no kubeconfig file found");
+  if (!any)
+    return NotFound("no kubeconfig file found");
   return Build(m, context);
 }
 
@@ -206,11 +220,13 @@ Result<RestConfig> LoadKubeconfig(const KubeconfigOptions& opts) {
   std::string list = Getenv(opts, "KUBECONFIG");
   if (!list.empty()) {
     std::vector<std::string> files;
-    for (auto p : Split(list, ':')) files.emplace_back(p);
+    for (auto p : Split(list, ':'))
+      files.emplace_back(p);
     return LoadKubeconfigFiles(files, opts.context);
   }
   std::string home = HomeConfig(opts);
-  if (home.empty()) return NotFound("no kubeconfig: KUBECONFIG and HOME are unset");
+  if (home.empty())
+    return NotFound("no kubeconfig: KUBECONFIG and HOME are unset");
   return LoadKubeconfigFiles({home}, opts.context);
 }
 
@@ -237,10 +253,12 @@ Result<RestConfig> InClusterConfig(const InClusterOptions& opts) {
     return NotFound("in-cluster token " + c.bearer_token_file + " does not exist");
   }
   auto ca = ReadWholeFile(opts.secrets_dir + "/ca.crt");
-  if (ca) c.tls.ca_pem = *ca;
+  if (ca)
+    c.tls.ca_pem = *ca;
   if (auto ns = ReadWholeFile(opts.secrets_dir + "/namespace")) {
     std::string n(Trim(*ns));
-    if (!n.empty()) c.ns = n;
+    if (!n.empty())
+      c.ns = n;
   }
   return c;
 }

@@ -22,21 +22,15 @@ bool Idempotent(std::string_view verb) {
   return verb == "GET" || verb == "HEAD" || verb == "PUT" || verb == "DELETE";
 }
 
-std::optional<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Seconds from a Retry-After header (delta-seconds form, as kube-apiserver sends it).
 std::optional<int> RetryAfter(const HttpResponse& r) {
   std::string v = r.Header("Retry-After");
-  if (v.empty()) return std::nullopt;
+  if (v.empty())
+    return std::nullopt;
   char* end = nullptr;
   long s = std::strtol(v.c_str(), &end, 10);
-  if (!end || *end || s < 0) return std::nullopt;
+  if (!end || *end || s < 0)
+    return std::nullopt;
   return static_cast<int>(std::min<long>(s, 600));
 }
 
@@ -55,19 +49,24 @@ class RestWatchStream : public WatchStream {
         std::string consumed_line(line);
         buf_.erase(0, nl + 1);
         scanned_ = 0;
-        if (Trim(consumed_line).empty()) continue;
-        if (ec || !v.is_object()) return Internal("watch: undecodable frame: " + consumed_line);
+        if (Trim(consumed_line).empty())
+          continue;
+        if (ec || !v.is_object())
+          return Internal("watch: undecodable frame: " + consumed_line);
         const json::object& o = v.get_object();
         const json::value* t = o.if_contains("type");
         const json::value* obj = o.if_contains("object");
-        if (!t || !t->is_string() || !obj) return Internal("watch: frame without type/object");
+        if (!t || !t->is_string() || !obj)
+          return Internal("watch: frame without type/object");
         return std::optional<WatchEvent>(
             WatchEvent{std::string(t->get_string()), json::serialize(*obj)});
       }
       scanned_ = buf_.size();
       auto more = conn_->ReadSome(idle_timeout_ms);
-      if (!more.ok()) return more.status();
-      if (more->empty()) return std::optional<WatchEvent>();
+      if (!more.ok())
+        return more.status();
+      if (more->empty())
+        return std::optional<WatchEvent>();
       buf_ += *more;
     }
   }
@@ -122,7 +121,8 @@ Status StatusFromResponse(const HttpResponse& r) {
         }
         if (const json::value* cs = dobj.if_contains("causes"); cs && cs->is_array()) {
           for (const auto& c : cs->get_array()) {
-            if (!c.is_object()) continue;
+            if (!c.is_object())
+              continue;
             det.causes.push_back({str(c.get_object(), "reason"), str(c.get_object(), "message"),
                                   str(c.get_object(), "field")});
           }
@@ -141,14 +141,16 @@ Status StatusFromResponse(const HttpResponse& r) {
 
 Result<std::unique_ptr<RestClient>> RestClient::Create(RestConfig cfg, Clock& clock) {
   auto ep = Endpoint::FromUrl(cfg.host);
-  if (!ep.ok()) return ep.status();
+  if (!ep.ok())
+    return ep.status();
   return std::unique_ptr<RestClient>(new RestClient(std::move(cfg), *ep, clock));
 }
 
 RestClient::RestClient(RestConfig cfg, Endpoint ep, Clock& clock)
     : cfg_(std::move(cfg)), ep_(std::move(ep)), clock_(clock) {
   if (cfg_.exec) {
-    exec_ = std::make_unique<ExecCredentialProvider>(*cfg_.exec, cfg_.host, cfg_.tls.ca_pem, clock_);
+    exec_ =
+        std::make_unique<ExecCredentialProvider>(*cfg_.exec, cfg_.host, cfg_.tls.ca_pem, clock_);
   }
   tokens_ = cfg_.burst;
   tokens_at_ = clock_.Now();
@@ -169,15 +171,18 @@ Result<RestClient::Auth> RestClient::CurrentAuth() {
       if (!t && file_token_.empty()) {
         return Unauthorized("cannot read token file " + cfg_.bearer_token_file);
       }
-      if (t) file_token_ = std::string(Trim(*t));
+      if (t)
+        file_token_ = std::string(Trim(*t));
       file_token_read_ = now;
     }
     a.bearer = file_token_;
   }
   if (exec_) {
     auto c = exec_->Get();
-    if (!c.ok()) return c.status();
-    if (!c->token.empty()) a.bearer = c->token;
+    if (!c.ok())
+      return c.status();
+    if (!c->token.empty())
+      a.bearer = c->token;
     if (!c->client_cert_pem.empty()) {
       a.tls.client_cert_pem = c->client_cert_pem;
       a.tls.client_key_pem = c->client_key_pem;
@@ -187,14 +192,16 @@ Result<RestClient::Auth> RestClient::CurrentAuth() {
 }
 
 void RestClient::WaitForToken() {
-  if (cfg_.qps <= 0) return;
+  if (cfg_.qps <= 0)
+    return;
   std::unique_lock l(mu_);
   auto now = clock_.Now();
-  tokens_ = std::min<double>(cfg_.burst,
-                             tokens_ + cfg_.qps * std::chrono::duration<double>(now - tokens_at_).count());
+  tokens_ = std::min<double>(
+      cfg_.burst, tokens_ + cfg_.qps * std::chrono::duration<double>(now - tokens_at_).count());
   tokens_at_ = now;
   tokens_ -= 1;
-  if (tokens_ >= 0) return;
+  if (tokens_ >= 0)
+    return;
   auto wait = std::chrono::duration<double>(-tokens_ / cfg_.qps);
   l.unlock();
   std::this_thread::sleep_for(wait);
@@ -221,14 +228,17 @@ Result<std::unique_ptr<Connection>> RestClient::Acquire(const TlsConfig& tls, bo
   *reused = false;
   int timeout = cfg_.timeout.count() > 0 ? static_cast<int>(cfg_.timeout.count()) : 10000;
   auto c = Connection::Open(ep_, tls, std::min(timeout, 10000));
-  if (c.ok()) ++opened_;
+  if (c.ok())
+    ++opened_;
   return c;
 }
 
 void RestClient::Release(std::unique_ptr<Connection> c) {
-  if (!c->Reusable()) return;
+  if (!c->Reusable())
+    return;
   std::lock_guard l(mu_);
-  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(c));
+  if (idle_.size() < kMaxIdle)
+    idle_.push_back(std::move(c));
 }
 
 Result<HttpResponse> RestClient::Attempt(const RestRequest& req, const Auth& auth,
@@ -248,12 +258,13 @@ Result<HttpResponse> RestClient::Attempt(const RestRequest& req, const Auth& aut
   h.accept = req.accept;
   h.bearer_token = auth.bearer;
   h.user_agent = cfg_.user_agent;
-  int timeout = req.timeout_ms > 0                ? req.timeout_ms
+  int timeout = req.timeout_ms > 0         ? req.timeout_ms
                 : cfg_.timeout.count() > 0 ? static_cast<int>(cfg_.timeout.count())
                                            : 60000;
   auto start = clock_.Now();
   auto r = (*conn)->RoundTrip(h, timeout);
-  if (metrics_) metrics_->OnRequest(req.verb, r.ok() ? r->code : 0, clock_.Now() - start);
+  if (metrics_)
+    metrics_->OnRequest(req.verb, r.ok() ? r->code : 0, clock_.Now() - start);
   if (!r.ok()) {
     // A pooled connection the server closed while idle fails on first use; idempotent
     // requests (and any request on a reused connection that never got a response) retry.
@@ -270,7 +281,8 @@ Result<HttpResponse> RestClient::Do(const RestRequest& req) {
   for (;;) {
     WaitForToken();
     auto auth = CurrentAuth();
-    if (!auth.ok()) return auth.status();
+    if (!auth.ok())
+      return auth.status();
     bool retry_conn = false;
     auto r = Attempt(req, *auth, &retry_conn);
     if (!r.ok()) {
@@ -282,7 +294,8 @@ Result<HttpResponse> RestClient::Do(const RestRequest& req) {
       }
       return r.status();
     }
-    if (r->code >= 200 && r->code < 300) return r;
+    if (r->code >= 200 && r->code < 300)
+      return r;
     if (r->code == 401 && exec_ && !auth_retried) {
       exec_->Invalidate();
       auth_retried = true;
@@ -302,9 +315,11 @@ Result<HttpResponse> RestClient::Do(const RestRequest& req) {
 Result<std::unique_ptr<WatchStream>> RestClient::Watch(const RestRequest& req) {
   WaitForToken();
   auto auth = CurrentAuth();
-  if (!auth.ok()) return auth.status();
+  if (!auth.ok())
+    return auth.status();
   auto conn = Connection::Open(ep_, auth->tls, 10000);
-  if (!conn.ok()) return conn.status();
+  if (!conn.ok())
+    return conn.status();
   ++opened_;
   HttpRequest h;
   h.method = req.verb;
@@ -314,17 +329,21 @@ Result<std::unique_ptr<WatchStream>> RestClient::Watch(const RestRequest& req) {
   h.user_agent = cfg_.user_agent;
   auto start = clock_.Now();
   auto r = (*conn)->StartStream(h, req.timeout_ms > 0 ? req.timeout_ms : 60000);
-  if (metrics_) metrics_->OnRequest("WATCH", r.ok() ? r->code : 0, clock_.Now() - start);
-  if (!r.ok()) return r.status();
+  if (metrics_)
+    metrics_->OnRequest("WATCH", r.ok() ? r->code : 0, clock_.Now() - start);
+  if (!r.ok())
+    return r.status();
   if (r->code != 200) {
     // Read the (small) error body for its Status.
     HttpResponse full = *r;
     for (;;) {
       auto more = (*conn)->ReadSome(5000);
-      if (!more.ok() || more->empty()) break;
+      if (!more.ok() || more->empty())
+        break;
       full.body += *more;
     }
-    if (r->code == 401 && exec_) exec_->Invalidate();
+    if (r->code == 401 && exec_)
+      exec_->Invalidate();
     return StatusFromResponse(full);
   }
   return std::unique_ptr<WatchStream>(new RestWatchStream(std::move(*conn)));

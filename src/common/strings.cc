@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace kcx {
@@ -11,14 +13,15 @@ namespace kcx {
 namespace {
 std::string FormatTime(std::chrono::system_clock::time_point t, bool micro) {
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  if (secs > t) secs -= std::chrono::seconds(1);
+  if (secs > t)
+    secs -= std::chrono::seconds(1);
   std::time_t tt = std::chrono::system_clock::to_time_t(secs);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[64];
   if (micro) {
-    long us = static_cast<long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count());
+    long us =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count());
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
   } else {
@@ -29,11 +32,13 @@ std::string FormatTime(std::chrono::system_clock::time_point t, bool micro) {
 }
 
 bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
+  if (pos + n > s.size())
+    return false;
   int v = 0;
   for (size_t i = 0; i < n; ++i) {
     char c = s[pos + i];
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9')
+      return false;
     v = v * 10 + (c - '0');
   }
   *out = v;
@@ -48,13 +53,13 @@ std::string FormatRfc3339Micro(std::chrono::system_clock::time_point t) {
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
   int Y, M, D, h, m, sec;
-  if (!Digits(s, 0, 4, &Y) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, &M) ||
-      s[7] != '-' || !Digits(s, 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
-      !Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &m) || s[16] != ':' ||
-      !Digits(s, 17, 2, &sec)) {
+  if (!Digits(s, 0, 4, &Y) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, &M) || s[7] != '-' ||
+      !Digits(s, 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || !Digits(s, 11, 2, &h) ||
+      s[13] != ':' || !Digits(s, 14, 2, &m) || s[16] != ':' || !Digits(s, 17, 2, &sec)) {
     return std::nullopt;
   }
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
+  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    return std::nullopt;
   size_t pos = 19;
   long nanos = 0;
   if (pos < s.size() && s[pos] == '.') {
@@ -67,8 +72,10 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
       }
       ++pos;
     }
-    if (ndig == 0) return std::nullopt;
-    for (; ndig < 9; ++ndig) nanos *= 10;
+    if (ndig == 0)
+      return std::nullopt;
+    for (; ndig < 9; ++ndig)
+      nanos *= 10;
   }
   long offset = 0;
   if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
@@ -84,7 +91,8 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
   } else {
     return std::nullopt;
   }
-  if (pos != s.size()) return std::nullopt;
+  if (pos != s.size())
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = Y - 1900;
   tm.tm_mon = M - 1;
@@ -117,31 +125,40 @@ std::string Encode(std::string_view in, const char* alpha, bool pad) {
     uint32_t v = uint8_t(in[i]) << 16;
     out += alpha[(v >> 18) & 63];
     out += alpha[(v >> 12) & 63];
-    if (pad) out += "==";
+    if (pad)
+      out += "==";
   } else if (i + 2 == in.size()) {
     uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
     out += alpha[(v >> 18) & 63];
     out += alpha[(v >> 12) & 63];
     out += alpha[(v >> 6) & 63];
-    if (pad) out += '=';
+    if (pad)
+      out += '=';
   }
   return out;
 }
 
 std::optional<std::string> Decode(std::string_view in, bool url) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  while (!in.empty() && in.back() == '=')
+    in.remove_suffix(1);
   std::string out;
   out.reserve(in.size() * 3 / 4);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == (url ? '-' : '+')) v = 62;
-    else if (c == (url ? '_' : '/')) v = 63;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == (url ? '-' : '+'))
+      v = 62;
+    else if (c == (url ? '_' : '/'))
+      v = 63;
+    else
+      return std::nullopt;
     acc = (acc << 6) | v;
     bits += 6;
     if (bits >= 8) {
@@ -149,12 +166,24 @@ std::optional<std::string> Decode(std::string_view in, bool url) {
       out += static_cast<char>((acc >> bits) & 0xff);
     }
   }
-  if (bits >= 6) return std::nullopt;  // a single dangling character
+  if (bits >= 6)
+    return std::nullopt;  // a single dangling character
   return out;
 }
 }  // namespace
 
 std::string Base64Encode(std::string_view in) { return Encode(in, kB64, true); }
+
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad())
+    return std::nullopt;
+  return ss.str();
+}
 std::optional<std::string> Base64Decode(std::string_view in) { return Decode(in, false); }
 std::string Base64UrlEncode(std::string_view in) { return Encode(in, kB64Url, false); }
 std::optional<std::string> Base64UrlDecode(std::string_view in) { return Decode(in, true); }
@@ -171,7 +200,8 @@ std::string RandomSuffix(size_t n) {
   static constexpr char kAlpha[] = "bcdfghjklmnpqrstvwxz2456789";
   std::string raw = RandomBytes(n);
   std::string out(n, 'x');
-  for (size_t i = 0; i < n; ++i) out[i] = kAlpha[uint8_t(raw[i]) % (sizeof(kAlpha) - 1)];
+  for (size_t i = 0; i < n; ++i)
+    out[i] = kAlpha[uint8_t(raw[i]) % (sizeof(kAlpha) - 1)];
   return out;
 }
 
@@ -210,8 +240,8 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
-                        s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
   while (!s.empty() &&

@@ -18,6 +18,8 @@ std::string FormatRfc3339Micro(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);
 
 std::string Base64Encode(std::string_view in);
+// The whole content of a file, nullopt if it cannot be read.
+std::optional<std::string> ReadWholeFile(const std::string& path);
 // Standard alphabet with padding; also accepts missing padding. nullopt on bad input.
 std::optional<std::string> Base64Decode(std::string_view in);
 std::string Base64UrlEncode(std::string_view in);  // no padding

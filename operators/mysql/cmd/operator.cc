@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "operators/mysql/api/crds.h"
 #include "operators/mysql/api/webhook.h"
 
@@ -74,12 +75,10 @@ Operator::~Operator() {
 namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
+  auto text = ReadWholeFile(path);
+  if (!text)
     return NotFound("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return std::move(*text);
 }
 
 }  // namespace

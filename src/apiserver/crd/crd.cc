@@ -16,8 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string Quote(std::string_view s) { return json::serialize(json::string(s)); }
-
 std::string Lower(std::string_view s) {
   std::string o(s);
   for (char& c : o)

@@ -12,9 +12,9 @@ namespace kcx::apiserver::crd {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string Quote(std::string_view s) { return json::serialize(json::string(s)); }
+
+namespace {
 
 std::string Join(const std::string& base, std::string_view field) {
   if (base.empty())

@@ -54,4 +54,7 @@ std::string FormatValue(const boost::json::value& v);
 // value is acceptable for the format, or the format is unknown (kube ignores unknown formats).
 bool CheckFormat(const std::string& format, const boost::json::value& v);
 
+// `s` as a JSON string literal (Go's %q), for values quoted in messages.
+std::string Quote(std::string_view s);
+
 }  // namespace kcx::apiserver::crd

@@ -20,7 +20,9 @@ namespace kcx::apiserver::gc {
 
 namespace json = boost::json;
 
-namespace {
+// Named, not anonymous: members of the Impl below use these types (-Wsubobject-linkage
+// in unity builds).
+namespace gc_detail {
 
 enum class TaskKind { kAttemptToDelete, kAttemptToOrphan };
 
@@ -57,7 +59,8 @@ std::string GroupOf(std::string_view api_version) {
   return p == std::string_view::npos ? std::string() : std::string(api_version.substr(0, p));
 }
 
-}  // namespace
+}  // namespace gc_detail
+using namespace gc_detail;
 
 // State shared with write completions, which may outlive a stopped worker.
 struct Shared {

@@ -10,21 +10,6 @@ namespace kcx::apiserver::reg {
 
 namespace {
 
-const json::object& EmptyObject() {
-  static const json::object kEmpty;
-  return kEmpty;
-}
-
-const json::object& ObjOrEmpty(const json::object& o, std::string_view k) {
-  const json::object* p = Obj(o, k);
-  return p ? *p : EmptyObject();
-}
-
-std::string CreatedSince(const json::object& obj, TimePoint now) {
-  const json::object* m = Obj(obj, "metadata");
-  return Since(m ? Str(*m, "creationTimestamp") : "", now);
-}
-
 const json::object* TemplatePodSpec(const json::object& spec) {
   const json::object* t = Obj(spec, "template");
   return t ? Obj(*t, "spec") : nullptr;

@@ -9,21 +9,6 @@ namespace kcx::apiserver::reg {
 
 namespace {
 
-const json::object& EmptyObject() {
-  static const json::object kEmpty;
-  return kEmpty;
-}
-
-const json::object& ObjOrEmpty(const json::object& o, std::string_view k) {
-  const json::object* p = Obj(o, k);
-  return p ? *p : EmptyObject();
-}
-
-std::string CreatedSince(const json::object& obj, TimePoint now) {
-  const json::object* m = Obj(obj, "metadata");
-  return Since(m ? Str(*m, "creationTimestamp") : "", now);
-}
-
 ResourceInfo GroupBase(std::string group, std::string kind, std::string resource, bool namespaced,
                        std::vector<std::string> short_names) {
   ResourceInfo r;

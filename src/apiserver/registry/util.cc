@@ -18,6 +18,21 @@ const json::object* Obj(const json::object& o, std::string_view k) {
   return it == o.end() ? nullptr : it->value().if_object();
 }
 
+const json::object& EmptyObject() {
+  static const json::object kEmpty;
+  return kEmpty;
+}
+
+const json::object& ObjOrEmpty(const json::object& o, std::string_view k) {
+  const json::object* p = Obj(o, k);
+  return p ? *p : EmptyObject();
+}
+
+std::string CreatedSince(const json::object& obj, TimePoint now) {
+  const json::object* m = Obj(obj, "metadata");
+  return Since(m ? Str(*m, "creationTimestamp") : "", now);
+}
+
 json::object* MutObj(json::object& o, std::string_view k) {
   auto it = o.find(k);
   return it == o.end() ? nullptr : it->value().if_object();

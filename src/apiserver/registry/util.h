@@ -22,6 +22,9 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 // ---- JSON access (a missing or mistyped member is "not there") ----
 const json::object* Obj(const json::object& o, std::string_view k);
+// An empty object, and o[k] as an object or that empty one.
+const json::object& EmptyObject();
+const json::object& ObjOrEmpty(const json::object& o, std::string_view k);
 json::object* MutObj(json::object& o, std::string_view k);
 const json::array* Arr(const json::object& o, std::string_view k);
 json::array* MutArr(json::object& o, std::string_view k);
@@ -116,6 +119,8 @@ std::string GoStringMap(const json::object* m);
 // ---- Time ----
 // translateTimestampSince: "<unknown>" for a missing or unparseable timestamp.
 std::string Since(std::string_view rfc3339, TimePoint now);
+// Since() of metadata.creationTimestamp (the AGE column).
+std::string CreatedSince(const json::object& obj, TimePoint now);
 
 // ---- Tables ----
 TableColumn NameColumn();
