@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/exec_spec.h"
+
 namespace kcx::testenv {
 
 namespace {
@@ -24,6 +26,8 @@ int64_t NowMs() {
 
 Process::Process(const std::vector<std::string>& argv,
                  const std::map<std::string, std::string>& env) {
+  // Prepared before the fork: the child of a multithreaded process must not allocate.
+  ExecSpec spec = ExecSpec::Make(argv, env);
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -35,14 +39,7 @@ Process::Process(const std::vector<std::string>& argv,
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    for (const auto& [k, v] : env)
-      setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    spec.Exec();
   }
   close(out[1]);
   close(err[1]);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/exec_spec.h"
 #include "net/http_server.h"
 #include "test/mysql/harness.h"
 
@@ -48,14 +49,14 @@ TEST(MysqlHaCommand, RunsSwitchesOverAndStops) {
         << "listen: 127.0.0.1:" << port << "\nstateFile: state.json\npasswordsFile: pw.env\n";
   }
   const std::string log = dir + "/ha.log";
+  // Prepared before the fork: the child of a multithreaded process must not allocate.
+  ExecSpec spec = ExecSpec::Make({KCX_BINARY, "mysql", "ha", "--config", dir + "/ha.yaml"});
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    execl(KCX_BINARY, "kcx", "mysql", "ha", "--config", (dir + "/ha.yaml").c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
+    spec.Exec();
   }
   bool healthy = false;
   for (int i = 0; i < 600 && !healthy; ++i) {

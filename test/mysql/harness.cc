@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/exec_spec.h"
 #include "common/log.h"
 #include "operators/mysql/db/mycnf.h"
 
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 int RunCommand(const std::vector<std::string>& argv, const std::string& out) {
+  // Prepared before the fork: the child of a multithreaded process must not allocate.
+  ExecSpec spec = ExecSpec::Make(argv);
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -29,12 +32,7 @@ int RunCommand(const std::vector<std::string>& argv, const std::string& out) {
       dup2(fd, 1);
       dup2(fd, 2);
     }
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    spec.Exec();
   }
   int st = 0;
   waitpid(pid, &st, 0);
@@ -151,6 +149,7 @@ Status MariadbInstance::Launch() {
   const std::string cnf = dir_ + "/my.cnf";
   const std::string out = dir_ + "/mysqld.out";
   pid_t parent = getpid();
+  ExecSpec spec = ExecSpec::Make({"mariadbd", "--defaults-file=" + cnf, "--user=root"});
   pid_t pid = fork();
   if (pid < 0)
     return Internal("fork failed");
@@ -165,9 +164,7 @@ Status MariadbInstance::Launch() {
       dup2(fd, 1);
       dup2(fd, 2);
     }
-    execlp("mariadbd", "mariadbd", ("--defaults-file=" + cnf).c_str(), "--user=root",
-           static_cast<char*>(nullptr));
-    _exit(127);
+    spec.Exec();
   }
   pid_ = pid;
   return Status::Ok();

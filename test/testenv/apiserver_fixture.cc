@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "common/exec_spec.h"
+
 namespace kcx::testenv {
 
 TempDir::TempDir(const std::string& prefix) {
@@ -18,7 +20,8 @@ TempDir::TempDir(const std::string& prefix) {
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+  if (!mkdtemp(buf.data()))
+    throw std::runtime_error("mkdtemp failed");
   path_ = buf.data();
 }
 
@@ -31,20 +34,18 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env,
                          const std::string& stdin_data, int timeout_s) {
   CommandResult res;
+  // Prepared before the fork: the child of a multithreaded process must not allocate.
+  ExecSpec spec = ExecSpec::Make(argv, env);
   int in[2], out[2], err[2];
-  if (pipe(in) || pipe(out) || pipe(err)) return res;
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+    return res;
   pid_t pid = fork();
   if (pid == 0) {
+    // dup2 clears close-on-exec on the copies.
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) close(fd);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
+    spec.Exec();
   }
   close(in[0]);
   close(out[1]);
@@ -71,15 +72,21 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
     }
     pollfd fds[3];
     int n = 0;
-    if (out_open) fds[n++] = {out[0], POLLIN, 0};
-    if (err_open) fds[n++] = {err[0], POLLIN, 0};
-    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
-    if (poll(fds, n, static_cast<int>(std::min<long long>(left, 1000))) < 0) break;
+    if (out_open)
+      fds[n++] = {out[0], POLLIN, 0};
+    if (err_open)
+      fds[n++] = {err[0], POLLIN, 0};
+    if (in_fd >= 0)
+      fds[n++] = {in_fd, POLLOUT, 0};
+    if (poll(fds, n, static_cast<int>(std::min<long long>(left, 1000))) < 0)
+      break;
     for (int i = 0; i < n; ++i) {
-      if (!fds[i].revents) continue;
+      if (!fds[i].revents)
+        continue;
       if (fds[i].fd == in_fd) {
         ssize_t w = write(in_fd, stdin_data.data() + written, stdin_data.size() - written);
-        if (w > 0) written += w;
+        if (w > 0)
+          written += w;
         if (w < 0 || written == stdin_data.size()) {
           close(in_fd);
           in_fd = -1;
@@ -89,14 +96,17 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
       char buf[65536];
       ssize_t r = read(fds[i].fd, buf, sizeof buf);
       if (r <= 0) {
-        if (fds[i].fd == out[0]) out_open = false;
-        if (fds[i].fd == err[0]) err_open = false;
+        if (fds[i].fd == out[0])
+          out_open = false;
+        if (fds[i].fd == err[0])
+          err_open = false;
       } else {
         (fds[i].fd == out[0] ? res.out : res.err).append(buf, r);
       }
     }
   }
-  if (in_fd >= 0) close(in_fd);
+  if (in_fd >= 0)
+    close(in_fd);
   close(out[0]);
   close(err[0]);
   int status = 0;
@@ -129,7 +139,8 @@ std::unique_ptr<TestApiServer> TestApiServer::Start(Options opts) {
 
 TestApiServer::~TestApiServer() {
   conn_.reset();
-  if (server_) server_->Stop();
+  if (server_)
+    server_->Stop();
 }
 
 std::unique_ptr<client::Connection> TestApiServer::Connect() const {
@@ -138,7 +149,8 @@ std::unique_ptr<client::Connection> TestApiServer::Connect() const {
   client::TlsConfig tls;
   tls.ca_pem = server_->ca_pem();
   auto c = client::Connection::Open(ep, tls);
-  if (!c.ok()) throw std::runtime_error("connect: " + c.status().ToString());
+  if (!c.ok())
+    throw std::runtime_error("connect: " + c.status().ToString());
   return std::move(*c);
 }
 
@@ -147,12 +159,14 @@ CallResult TestApiServer::Call(const std::string& method, const std::string& tar
                                const std::string& accept) {
   std::string last_error;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!conn_ || !conn_->Reusable()) conn_ = Connect();
+    if (!conn_ || !conn_->Reusable())
+      conn_ = Connect();
     client::HttpRequest req;
     req.method = method;
     req.target = target;
     req.body = body;
-    if (!body.empty()) req.content_type = content_type;
+    if (!body.empty())
+      req.content_type = content_type;
     req.accept = accept;
     req.bearer_token = token();
     auto r = conn_->RoundTrip(req);
@@ -167,7 +181,8 @@ CallResult TestApiServer::Call(const std::string& method, const std::string& tar
     out.content_type = r->content_type;
     boost::system::error_code ec;
     out.json = boost::json::parse(out.body, ec);
-    if (ec) out.json = nullptr;
+    if (ec)
+      out.json = nullptr;
     return out;
   }
   throw std::runtime_error("request failed twice: " + method + " " + target + ": " + last_error);
