@@ -25,34 +25,6 @@ using mysql::SystemUser;
 const std::string kNs = "/api/v1/namespaces/foo";
 const std::string kCluster = "/apis/moco.cybozu.com/v1beta2/namespaces/foo/mysqlclusters/default";
 
-std::string Str(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* cur = &v;
-  for (const char* k : path) {
-    if (!cur->is_object())
-      return "";
-    cur = cur->as_object().if_contains(k);
-    if (!cur)
-      return "";
-  }
-  if (cur->is_string())
-    return std::string(cur->as_string());
-  return json::serialize(*cur);
-}
-
-std::string Condition(const json::value& cluster, const std::string& type) {
-  if (!cluster.is_object())
-    return "";
-  const json::value* st = cluster.as_object().if_contains("status");
-  if (!st || !st->is_object() || !st->as_object().contains("conditions"))
-    return "";
-  for (const auto& c : st->as_object().at("conditions").as_array()) {
-    if (c.as_object().at("type").as_string() == type) {
-      return std::string(c.as_object().at("status").as_string());
-    }
-  }
-  return "";
-}
-
 // The manifest of MOCO's documentation with three instances and a fixed serverIDBase (no
 // mutating webhook runs here to pick one).
 std::string Manifest() {
@@ -86,8 +58,8 @@ class ClusteringTest : public ::testing::Test {
   // Healthy, Available and ClusteringActive, with `primary` as the primary.
   bool HealthyWith(int primary) {
     json::value c = Cluster();
-    return Condition(c, "Healthy") == "True" && Condition(c, "Available") == "True" &&
-           Condition(c, "ClusteringActive") == "True" &&
+    return ConditionField(c, "Healthy") == "True" && ConditionField(c, "Available") == "True" &&
+           ConditionField(c, "ClusteringActive") == "True" &&
            Str(c, {"status", "currentPrimaryIndex"}) == std::to_string(primary) &&
            Str(c, {"status", "syncedReplicas"}) == "3";
   }
@@ -191,7 +163,7 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
 
   // Bootstrap: instance 0 is the primary, both others replicate from it.
   ASSERT_TRUE(Eventually([&] { return HealthyWith(0); }, 60s)) << Describe();
-  EXPECT_EQ(Condition(Cluster(), "Initialized"), "True");
+  EXPECT_EQ(ConditionField(Cluster(), "Initialized"), "True");
   ASSERT_TRUE(Eventually([&] { return RolesAre(0); })) << Role(0) << Role(1) << Role(2);
   EXPECT_EQ(QueryValue(0, "SELECT @@read_only"), "0");
   EXPECT_EQ(QueryValue(1, "SELECT @@read_only"), "1");
@@ -277,7 +249,7 @@ TEST_F(ClusteringTest, BootstrapSwitchoverAndStop) {
   r = env_.srv().Kubectl({"-n", "foo", "annotate", "mysqlcluster", "default",
                           "moco.cybozu.com/clustering-stopped=true"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ASSERT_TRUE(Eventually([&] { return Condition(Cluster(), "ClusteringActive") == "False"; }))
+  ASSERT_TRUE(Eventually([&] { return ConditionField(Cluster(), "ClusteringActive") == "False"; }))
       << Describe();
   EXPECT_TRUE(Eventually([&] { return env_.op().clustering()->workers() == 0; }));
   r = env_.srv().Kubectl(

@@ -27,6 +27,30 @@ std::string PvcName(std::string_view tmpl, std::string_view name, int index) {
   return std::string(tmpl) + "-" + PodName(name, index);
 }
 
+std::string StorageRequest(const json::object& claim) {
+  const json::object* spec = GetObject(claim, "spec");
+  const json::object* res = spec ? GetObject(*spec, "resources") : nullptr;
+  const json::object* req = res ? GetObject(*res, "requests") : nullptr;
+  const json::value* s = req ? req->if_contains("storage") : nullptr;
+  if (!s)
+    return "";
+  if (s->is_string())
+    return std::string(s->get_string());
+  if (s->is_number())
+    return json::serialize(*s);
+  return "";
+}
+
+std::optional<kcx::api::Quantity> StorageQuantity(const json::object& claim) {
+  std::string text = StorageRequest(claim);
+  if (text.empty())
+    return std::nullopt;
+  auto q = kcx::api::Quantity::Parse(text);
+  if (!q.ok())
+    return std::nullopt;
+  return *q;
+}
+
 std::map<std::string, std::string> ClusterLabels(std::string_view name) {
   return {{std::string(kLabelAppName), std::string(kAppName)},
           {std::string(kLabelAppInstance), std::string(name)},

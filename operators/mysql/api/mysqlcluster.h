@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/quantity.h"
 #include "common/status.h"
 
 namespace kcx::mysql::api {
@@ -110,6 +111,12 @@ std::string PodName(std::string_view name, int index);  // "moco-<name>-<i>"
 std::string PodHostname(std::string_view name, std::string_view ns, int index);
 // "<template>-moco-<name>-<i>"
 std::string PvcName(std::string_view tmpl, std::string_view name, int index);
+
+// The storage request of a claim or claim template (spec.resources.requests.storage) as
+// written, "" when absent or neither a string nor a number; and parsed (nullopt when absent or
+// malformed). Shared by the webhook and the volume resize.
+std::string StorageRequest(const boost::json::object& claim);
+std::optional<kcx::api::Quantity> StorageQuantity(const boost::json::object& claim);
 
 // app.kubernetes.io/{name=mysql, instance=<name>, created-by=moco}
 std::map<std::string, std::string> ClusterLabels(std::string_view name);

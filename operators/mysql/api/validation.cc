@@ -62,21 +62,9 @@ std::optional<std::string> OptString(const json::object& o, std::string_view key
   return std::string(v->get_string());
 }
 
-// spec.volumeClaimTemplates[i].spec.resources.requests.storage, if set.
-const json::value* StorageRequest(const json::object& tmpl) {
-  const json::object& requests = Member(Member(Member(tmpl, "spec"), "resources"), "requests");
-  const json::value* s = requests.if_contains("storage");
-  return s && (s->is_string() || s->is_number()) ? s : nullptr;
-}
-
 // The requested size; zero when unset or malformed (as MOCO's StorageSize()).
 kcx::api::Quantity StorageSize(const json::object& tmpl) {
-  const json::value* s = StorageRequest(tmpl);
-  if (!s)
-    return {};
-  std::string text = s->is_string() ? std::string(s->get_string()) : json::serialize(*s);
-  auto q = kcx::api::Quantity::Parse(text);
-  return q.ok() ? *q : kcx::api::Quantity();
+  return StorageQuantity(tmpl).value_or(kcx::api::Quantity());
 }
 
 std::string TemplateName(const json::object& tmpl) {
@@ -143,7 +131,7 @@ void ValidateSpec(const json::object& spec, std::vector<StatusCause>& errs) {
   }
   for (const auto& t : vcts) {
     const json::object* o = t.if_object();
-    if (!o || !StorageRequest(*o)) {
+    if (!o || StorageRequest(*o).empty()) {
       errs.push_back(
           FieldRequired("spec.volumeClaimTemplates", "required volume claim template " +
                                                          (o ? TemplateName(*o) : std::string()) +

@@ -233,8 +233,7 @@ Result<runtime::ReconcileResult> MySQLClusterReconciler::Finalize(const api::MyS
 }
 
 Status MySQLClusterReconciler::ReconcileObjects(const api::MySQLCluster& c, Outcome& out) {
-  KCX_ASSIGN_OR_RETURN(Passwords pw, ReconcileSecrets(c));
-  (void)pw;
+  KCX_RETURN_IF_ERROR(ReconcileSecrets(c));
   KCX_ASSIGN_OR_RETURN(std::string cm_name, ReconcileMyCnf(c));
   KCX_RETURN_IF_ERROR(Apply(kServiceAccountKind, RenderServiceAccount(c)));
   KCX_RETURN_IF_ERROR(Apply(kServiceKind, RenderHeadlessService(c)));
@@ -246,7 +245,7 @@ Status MySQLClusterReconciler::ReconcileObjects(const api::MySQLCluster& c, Outc
   return ReconcilePdb(c);
 }
 
-Result<Passwords> MySQLClusterReconciler::ReconcileSecrets(const api::MySQLCluster& c) {
+Status MySQLClusterReconciler::ReconcileSecrets(const api::MySQLCluster& c) {
   const std::string& cns = opts_.controller_namespace;
   std::string name = api::ControllerSecretName(c.ns, c.name);
   std::optional<json::object> live;
@@ -296,7 +295,7 @@ Result<Passwords> MySQLClusterReconciler::ReconcileSecrets(const api::MySQLClust
   KCX_RETURN_IF_ERROR(Apply(kSecretKind, RenderControllerSecret(c, pw, opts_.render)));
   KCX_RETURN_IF_ERROR(Apply(kSecretKind, RenderUserSecret(c, pw)));
   KCX_RETURN_IF_ERROR(Apply(kSecretKind, RenderMyCnfSecret(c, pw)));
-  return pw;
+  return Status::Ok();
 }
 
 Result<std::string> MySQLClusterReconciler::ReconcileMyCnf(const api::MySQLCluster& c) {

@@ -79,7 +79,7 @@ class MySQLClusterReconciler {
   // follows writes on top of it instead of failing on the old resourceVersion.
   Status EnsureFinalizer(api::MySQLCluster& c);
   Status ReconcileObjects(const api::MySQLCluster& c, Outcome& out);
-  Result<Passwords> ReconcileSecrets(const api::MySQLCluster& c);
+  Status ReconcileSecrets(const api::MySQLCluster& c);
   Result<std::string> ReconcileMyCnf(const api::MySQLCluster& c);
   Status ReconcileVolumes(const api::MySQLCluster& c, const boost::json::object& desired_sts,
                           Outcome& out);

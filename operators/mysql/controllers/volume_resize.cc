@@ -2,6 +2,7 @@
 
 #include "api/json.h"
 #include "api/quantity.h"
+#include "operators/mysql/api/mysqlcluster.h"
 
 namespace kcx::mysql::controllers {
 
@@ -12,6 +13,8 @@ using kcx::api::GetInt;
 using kcx::api::GetObject;
 using kcx::api::GetString;
 using kcx::api::Quantity;
+using kcx::mysql::api::StorageQuantity;
+using kcx::mysql::api::StorageRequest;
 
 bool StatefulSetUpdating(const json::object& sts, std::string* why) {
   auto say = [&](std::string s) {
@@ -56,22 +59,6 @@ bool StatefulSetUpdating(const json::object& sts, std::string* why) {
                std::string(cur));
   }
   return false;
-}
-
-std::string StorageRequest(const json::object& claim) {
-  const json::object* spec = GetObject(claim, "spec");
-  const json::object* res = spec ? GetObject(*spec, "resources") : nullptr;
-  const json::object* req = res ? GetObject(*res, "requests") : nullptr;
-  if (!req)
-    return "";
-  const json::value* s = req->if_contains("storage");
-  if (!s)
-    return "";
-  if (s->is_string())
-    return std::string(s->get_string());
-  if (s->is_number())
-    return json::serialize(*s);
-  return "";
 }
 
 namespace {
@@ -128,7 +115,7 @@ bool SameTemplate(const json::object& a, const json::object& b) {
     return false;
   if (SpecField(a, "selector", nullptr) != SpecField(b, "selector", nullptr))
     return false;
-  auto qa = ParseQ(StorageRequest(a)), qb = ParseQ(StorageRequest(b));
+  auto qa = StorageQuantity(a), qb = StorageQuantity(b);
   if (qa.has_value() != qb.has_value())
     return false;
   return !qa || *qa == *qb;
@@ -152,7 +139,7 @@ VolumePlan PlanVolumes(const json::array& desired, const json::array& live) {
     if (!SameTemplate(d, *l))
       plan.templates_differ = true;
     std::string to = StorageRequest(d), from = StorageRequest(*l);
-    auto qt = ParseQ(to), qf = ParseQ(from);
+    auto qt = StorageQuantity(d), qf = StorageQuantity(*l);
     if (!qt || !qf)
       continue;
     StorageChange c{std::string(TemplateName(d)), from, to};
@@ -167,7 +154,7 @@ VolumePlan PlanVolumes(const json::array& desired, const json::array& live) {
 PvcDecision DecidePvc(const json::object& pvc, const StorageChange& change,
                       const std::optional<json::object>& storage_class) {
   std::string name(kcx::api::GetStringPath(pvc, {"metadata", "name"}));
-  auto cur = ParseQ(StorageRequest(pvc));
+  auto cur = StorageQuantity(pvc);
   auto want = ParseQ(change.to);
   if (cur && want && *cur == *want)
     return {PvcDecision::kDone, ""};

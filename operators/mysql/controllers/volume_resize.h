@@ -58,7 +58,4 @@ struct PvcDecision {
 PvcDecision DecidePvc(const boost::json::object& pvc, const StorageChange& change,
                       const std::optional<boost::json::object>& storage_class);
 
-// The storage request of a claim or claim template ("" when absent).
-std::string StorageRequest(const boost::json::object& claim);
-
 }  // namespace kcx::mysql::controllers
