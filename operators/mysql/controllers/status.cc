@@ -16,7 +16,7 @@ bool SetCondition(json::array& conditions, std::string_view type, bool status,
     if (!v.is_object())
       continue;
     json::object& c = v.get_object();
-    if (api::GetString(c, "type") != type)
+    if (kcx::api::GetString(c, "type") != type)
       continue;
     bool changed = false;
     auto set = [&](std::string_view key, json::value val) {
@@ -26,7 +26,7 @@ bool SetCondition(json::array& conditions, std::string_view type, bool status,
         changed = true;
       }
     };
-    if (api::GetString(c, "status") != st) {
+    if (kcx::api::GetString(c, "status") != st) {
       c["lastTransitionTime"] = now;
       changed = true;
     }
@@ -46,13 +46,13 @@ bool SetCondition(json::array& conditions, std::string_view type, bool status,
 }
 
 std::string_view ConditionStatus(const json::object& obj, std::string_view type) {
-  const json::object* st = api::GetObject(obj, "status");
-  const json::array* conds = st ? api::GetArray(*st, "conditions") : nullptr;
+  const json::object* st = kcx::api::GetObject(obj, "status");
+  const json::array* conds = st ? kcx::api::GetArray(*st, "conditions") : nullptr;
   if (!conds)
     return "";
   for (const auto& v : *conds) {
-    if (v.is_object() && api::GetString(v.get_object(), "type") == type) {
-      return api::GetString(v.get_object(), "status");
+    if (v.is_object() && kcx::api::GetString(v.get_object(), "type") == type) {
+      return kcx::api::GetString(v.get_object(), "status");
     }
   }
   return "";
@@ -69,7 +69,7 @@ Result<bool> UpdateClusterStatus(runtime::ObjectClient& objects, std::string_vie
       KCX_ASSIGN_OR_RETURN(json::object fresh, objects.Get(kMySQLClusterKind, ns, name));
       obj = std::move(fresh);
     }
-    json::object& status = api::EnsureObject(*obj, "status");
+    json::object& status = kcx::api::EnsureObject(*obj, "status");
     bool changed = mutate(status);
     // MOCO's status always carries currentPrimaryIndex (a Go int without omitempty); the CRD
     // requires it.
